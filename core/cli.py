@@ -1,0 +1,198 @@
+"""Command line for teachers and scripts: train headless, list stored runs.
+
+python -m core train --dataset digits --model cnn --epochs 5 --json
+python -m core train --dataset text --model rnn --set model.cell=lstm --set model.hidden_size=128
+python -m core runs
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+
+from core.config import RunConfig
+from core.data import DATASETS
+from core.models import MODELS, default_config
+from core.optim import OPTIMIZERS
+from core.run_state import RunView
+from core.runs import DEFAULT_ROOT, RunRegistry
+
+
+def _parse_value(text: str) -> Any:
+    """JSON if it parses ("3", "1e-3", "true", "[16,16]"), a comma list as a list, else a string."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        if "," in text:
+            return [_parse_value(part) for part in text.split(",") if part]
+        return text
+
+
+def apply_overrides(base: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply "section.field=value" overrides to a RunConfig dict (ValueError on a bad path)."""
+    for item in overrides:
+        if "=" not in item:
+            raise ValueError(f"--set expects section.field=value, got {item!r}")
+        path, value = item.split("=", 1)
+        node = base
+        keys = path.split(".")
+        for key in keys[:-1]:
+            if not isinstance(node.get(key), dict):
+                raise ValueError(f"--set: {path!r} does not name a config field")
+            node = node[key]
+        if keys[-1] not in node:
+            raise ValueError(f"--set: {path!r} does not name a config field; have {sorted(node)}")
+        node[keys[-1]] = _parse_value(value)
+    return base
+
+
+def build_config(args: argparse.Namespace) -> RunConfig:
+    """The RunConfig described by the command-line flags."""
+    data = RunConfig().to_dict()
+    if args.config:
+        with open(args.config) as f:
+            data = RunConfig.from_json(f.read()).to_dict()
+    if args.model:
+        data["model"] = RunConfig(model=default_config(args.model)).to_dict()["model"]
+    flags = {
+        ("data", "name"): args.dataset,
+        ("data", "n_samples"): args.n_samples,
+        ("data", "data_dir"): args.data_dir,
+        ("train", "epochs"): args.epochs,
+        ("train", "batch_size"): args.batch_size,
+        ("optim", "name"): args.optimizer,
+        ("optim", "lr"): args.lr,
+        ("seed",): args.seed,
+        ("device",): args.device,
+    }
+    for path, value in flags.items():
+        if value is not None:
+            node = data
+            for key in path[:-1]:
+                node = node[key]
+            node[path[-1]] = value
+    return RunConfig.from_dict(apply_overrides(data, args.set or []))
+
+
+def result_dict(view: RunView) -> dict[str, Any]:
+    """The final metrics of a run as JSON-able data."""
+    last = view.epochs[-1] if view.epochs else None
+    progress = view.progress
+    return {
+        "run_id": view.run_id,
+        "status": view.status,
+        "message": view.message,
+        "hint": view.hint,
+        "epochs": last.epoch if last else 0,
+        "steps": progress.step if progress else 0,
+        "metric": last.metric_name if last else None,
+        "train_loss": last.train_loss if last else None,
+        "train_metric": last.train_metric if last else None,
+        "val_loss": last.val_loss if last else None,
+        "val_metric": last.val_metric if last else None,
+        "best_val_metric": view.best_val_metric(),
+        "samples_per_s": progress.samples_per_s if progress else None,
+        "elapsed_s": progress.elapsed_s if progress else None,
+        "parameters": view.summary.get("total_params"),
+    }
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    cfg = build_config(args)
+    registry = RunRegistry(args.root, max_concurrent=1)
+    try:
+        run_id = registry.start(cfg, owner=args.owner)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    shown = 0
+    try:
+        while True:
+            view = registry.snapshot(run_id)
+            assert view is not None
+            for ep in view.epochs[shown:]:
+                if not args.quiet:
+                    print(
+                        f"epoch {ep.epoch:3d}  step {ep.step:6d}  train loss {ep.train_loss:.4f}  "
+                        f"val loss {ep.val_loss:.4f}  val {ep.metric_name} {ep.val_metric:.4f}  "
+                        f"{ep.samples_per_s:,.0f} samples/s",
+                        file=sys.stderr,
+                    )
+            shown = len(view.epochs)
+            if not view.active:
+                break
+            time.sleep(0.1)
+    except KeyboardInterrupt:
+        registry.control(run_id, "stop")
+    view = registry.wait(run_id)
+    result = result_dict(view)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{view.status}: {view.message}")
+        if view.hint and view.status != "completed":
+            print(f"hint: {view.hint}")
+        for key in ("val_loss", "val_metric", "samples_per_s"):
+            print(f"{key}: {result[key]}")
+    return 0 if view.status in ("completed", "stopped") else 1
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    registry = RunRegistry(args.root)
+    records = registry.list()
+    if args.json:
+        print(json.dumps([{**r.__dict__} for r in records]))
+        return 0
+    for r in records:
+        created = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created))
+        print(
+            f"{r.run_id}  {created}  {r.status:11s}  {r.config['data']['name']:12s} "
+            f"{r.config['model']['kind']}"
+        )
+    if not records:
+        print("no stored runs")
+    return 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m core", description=__doc__.split("\n")[0])
+    parser.add_argument("--root", default=str(DEFAULT_ROOT), help="run store folder")
+    sub = parser.add_subparsers(dest="command", required=True)
+    train = sub.add_parser("train", help="train one run headless and print its final metrics")
+    train.add_argument("--dataset", choices=sorted(DATASETS))
+    train.add_argument("--model", choices=sorted(MODELS))
+    train.add_argument("--epochs", type=int)
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--lr", type=float)
+    train.add_argument("--optimizer", choices=sorted(OPTIMIZERS))
+    train.add_argument("--seed", type=int)
+    train.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
+    train.add_argument("--n-samples", type=int)
+    train.add_argument("--data-dir", help="folder with MNIST/Fashion-MNIST/CIFAR-10 files")
+    train.add_argument("--config", help="a RunConfig JSON file to start from")
+    train.add_argument(
+        "--set",
+        action="append",
+        metavar="SECTION.FIELD=VALUE",
+        help="override any config field, e.g. model.hidden=32,32 or data.noise=0.2",
+    )
+    train.add_argument("--owner", default="cli")
+    train.add_argument("--json", action="store_true", help="print the final metrics as JSON")
+    train.add_argument("--quiet", action="store_true", help="no per-epoch lines on stderr")
+    train.set_defaults(func=cmd_train)
+    runs = sub.add_parser("runs", help="list stored runs")
+    runs.add_argument("--json", action="store_true")
+    runs.set_defaults(func=cmd_runs)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

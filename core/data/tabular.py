@@ -1,0 +1,156 @@
+"""Your own CSV file as a dataset: numbers standardized, categories one-hot, one column predicted.
+
+Every problem with the file becomes a ValueError written for the person who chose it; the UI shows
+the message as is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from core.data.base import DataBundle, DataConfig, DatasetEntry, DataSpec, split
+
+MIN_ROWS = 10
+MAX_LEVELS = 50  # more categories than this in one column is probably an id or free text
+MAX_CLASSES = 20  # an integer target with at most this many values is treated as classes
+
+
+def read_csv(path: str) -> pd.DataFrame:
+    """Read the CSV at `path`, turning every pandas/OS failure into a readable ValueError."""
+    if not path:
+        raise ValueError("no CSV file chosen: set 'path' to a .csv file")
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise ValueError(f"CSV file not found: {file}")
+    try:
+        frame = pd.read_csv(file)
+    except pd.errors.EmptyDataError as err:
+        raise ValueError(f"the CSV file {file.name} is empty") from err
+    except pd.errors.ParserError as err:
+        raise ValueError(f"could not parse {file.name} as CSV: {err}".strip()) from err
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{file.name} is not UTF-8 text, so it cannot be read as CSV") from err
+    if len(frame) < MIN_ROWS:
+        raise ValueError(f"{file.name} has {len(frame)} data rows; at least {MIN_ROWS} are needed")
+    return frame
+
+
+def _is_number(series: pd.Series) -> bool:
+    """Numeric dtype, booleans excluded (they are treated as two categories)."""
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def _is_classification(target: pd.Series) -> bool:
+    if not _is_number(target):
+        return True
+    values = target.to_numpy(dtype=float)
+    return bool(np.all(values == np.round(values))) and target.nunique() <= MAX_CLASSES
+
+
+def encode_features(frame: pd.DataFrame, train_rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Numeric columns -> standardized with training mean/std (NaN -> training median);
+    other columns -> one-hot (NaN -> "missing"). Returns (N, F) float32 and the column names."""
+    blocks, names = [], []
+    for col in frame.columns:
+        series = frame[col]
+        if _is_number(series):
+            values = series.astype(float)
+            train = values.iloc[train_rows]
+            median = train.median() if train.notna().any() else 0.0
+            values = values.fillna(median)
+            mean, std = values.iloc[train_rows].mean(), values.iloc[train_rows].std()
+            std = std if std > 1e-12 and np.isfinite(std) else 1.0
+            blocks.append(((values - mean) / std).to_numpy()[:, None])
+            names.append(str(col))
+            continue
+        labels = series.astype(str).where(series.notna(), "missing")
+        levels = sorted(labels.unique())
+        if len(levels) > MAX_LEVELS:
+            raise ValueError(
+                f"column {col!r} has {len(levels)} different values (more than {MAX_LEVELS}); "
+                "it looks like an id or free text, drop it from the CSV"
+            )
+        blocks.append((labels.to_numpy()[:, None] == np.array(levels)[None, :]).astype(float))
+        names.extend(f"{col}={level}" for level in levels)
+    return np.concatenate(blocks, axis=1).astype(np.float32), names
+
+
+def split_target(frame: pd.DataFrame, name: str) -> tuple[pd.DataFrame, pd.Series]:
+    """(feature columns, target column) of the rows that have a target; name "" = last column."""
+    name = name or str(frame.columns[-1])
+    if name not in frame.columns:
+        raise ValueError(
+            f"target column {name!r} not found; columns are {list(map(str, frame.columns))}"
+        )
+    frame = frame[frame[name].notna()].reset_index(drop=True)
+    if len(frame) < MIN_ROWS:
+        raise ValueError(f"only {len(frame)} rows have a value for {name!r}; need {MIN_ROWS}")
+    features = frame.drop(columns=[name])
+    if features.shape[1] == 0:
+        raise ValueError(f"no feature columns left: the CSV only has the target {name!r}")
+    if frame[name].nunique() < 2:
+        raise ValueError(f"target column {name!r} has a single value; nothing to predict")
+    return features, frame[name]
+
+
+def encode_target(target: pd.Series, train_rows: np.ndarray) -> tuple[torch.Tensor, dict, dict]:
+    """Class ids (N,) or a standardized value (N, 1); returns (y, DataSpec fields, extras)."""
+    if _is_classification(target):
+        keys = target.astype(int) if _is_number(target) else target.astype(str)
+        classes = sorted(keys.unique())
+        ids = keys.map({c: i for i, c in enumerate(classes)}).to_numpy()
+        spec = {"task": "classification", "n_outputs": len(classes)}
+        return (
+            torch.tensor(ids, dtype=torch.int64),
+            {**spec, "class_names": tuple(map(str, classes))},
+            {},
+        )
+    values = torch.tensor(target.to_numpy(dtype=np.float64), dtype=torch.float32)[:, None]
+    mean, std = values[train_rows].mean(), values[train_rows].std().clamp_min(1e-12)
+    y = (values - mean) / std  # (N, 1); predictions * std + mean are in the original units
+    extras = {"target_mean": float(mean), "target_std": float(std)}
+    return y, {"task": "regression", "n_outputs": 1}, extras
+
+
+def load_csv(cfg: DataConfig, seed: int) -> DataBundle:
+    """Rows of cfg.path; target = cfg.target or the last column; seeded train/validation split."""
+    frame = read_csv(cfg.path)
+    features, target = split_target(frame, cfg.target)
+    g = torch.Generator().manual_seed(seed)
+    rows = torch.arange(len(target))
+    train_rows, _, val_rows, _ = split(rows, rows, cfg.val_fraction, g)
+    x_np, columns = encode_features(features, train_rows.numpy())
+    x = torch.from_numpy(x_np)  # (N, F)
+    y, spec_fields, extras = encode_target(target, train_rows.numpy())
+    extras.update(
+        columns=tuple(columns),
+        raw_columns=tuple(map(str, features.columns)),
+        target=str(target.name),
+        raw_val=pd.concat([features, target], axis=1).iloc[val_rows.numpy()].reset_index(drop=True),
+    )
+    spec = DataSpec(
+        name="csv",
+        input_kind="vector",
+        input_shape=(x.shape[1],),
+        sample_kind="table",
+        **spec_fields,
+    )
+    return DataBundle(spec, x[train_rows], y[train_rows], x[val_rows], y[val_rows], extras)
+
+
+ENTRIES = (
+    DatasetEntry(
+        "csv",
+        "Your CSV file",
+        "A table of your own: each row is an example, one column is the answer to predict. "
+        "Numbers are standardized and text columns become one-hot switches; how hard it is "
+        "depends entirely on how much the other columns reveal about the target.",
+        load_csv,
+        ("path", "target", "val_fraction"),
+        "tabular",
+    ),
+)

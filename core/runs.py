@@ -1,0 +1,309 @@
+"""The run registry: starts runs in worker processes, relays their events, queues the overflow.
+
+    registry = RunRegistry(root)
+    run_id = registry.start(cfg, owner=token)      # returns at once (ValueError for a bad config)
+    view = registry.snapshot(run_id)               # bounded plain-data copy for the UI
+    registry.control(run_id, "pause" | "resume" | "stop" | ("lr", 1e-3))
+
+One supervising thread per active run reads the worker's event pipe, folds events into the run's
+`RunState` and saves snapshots to the `RunStore`. This is the one piece of mutable global state.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import secrets
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from multiprocessing.connection import Connection
+from multiprocessing.sharedctypes import Synchronized
+from pathlib import Path
+
+from core.config import RunConfig
+from core.engine import DEFAULT_MEMORY_BUDGET, plan_run
+from core.events import ACTIVE_STATUSES, EpochEnd, StatusChange
+from core.run_state import RunState, RunView
+from core.serialize import to_dict
+from core.store import RunRecord, RunStore
+
+SAVE_EVERY_S = 3.0
+DEFAULT_ROOT = Path(
+    os.environ.get("BPL_DATA_DIR", Path(__file__).resolve().parents[1] / "runs_data")
+)
+DEFAULT_MAX_CONCURRENT = int(os.environ.get("BPL_MAX_RUNS", "4"))
+Command = str | tuple
+
+
+def _context() -> mp.context.BaseContext:
+    """forkserver (workers fork from a process that already imported torch: fast, thread-safe)."""
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["core.worker"])
+        return ctx
+    return mp.get_context("spawn")
+
+
+_START_LOCK = threading.Lock()
+
+
+@contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """Stop the child from re-importing the parent's `__main__` (streamlit's CLI, pytest, a script).
+
+    forkserver/spawn children import the parent's main module by default; that costs seconds and
+    re-runs unguarded scripts. Workers need nothing from it: their target lives in core.
+    """
+    main = sys.modules.get("__main__")
+    with _START_LOCK:
+        if main is None:
+            yield
+            return
+        saved = {k: main.__dict__[k] for k in ("__spec__", "__file__") if k in main.__dict__}
+        main.__dict__["__spec__"] = None
+        main.__dict__.pop("__file__", None)
+        try:
+            yield
+        finally:
+            main.__dict__.update(saved)
+
+
+@dataclass
+class _Worker:
+    process: mp.process.BaseProcess
+    control: Connection
+    sent: Synchronized  # commands sent so far; the worker compares it with what it has read
+    thread: threading.Thread
+
+
+class RunRegistry:
+    """All runs this process knows: live ones in memory, finished ones in the store."""
+
+    def __init__(
+        self,
+        root: str | os.PathLike = DEFAULT_ROOT,
+        max_concurrent: int = DEFAULT_MAX_CONCURRENT,
+        memory_budget: int = DEFAULT_MEMORY_BUDGET,
+    ) -> None:
+        if max_concurrent < 1:
+            raise ValueError(f"max_concurrent must be at least 1, got {max_concurrent}")
+        self.store = RunStore(root)
+        self.max_concurrent = max_concurrent
+        self.memory_budget = memory_budget
+        self.interrupted = self.store.mark_interrupted()
+        self._ctx = _context()
+        if self._ctx.get_start_method() == "forkserver":
+            # Start the forkserver (which imports torch) now, not on the first click on Start.
+            from multiprocessing import forkserver
+
+            threading.Thread(target=forkserver.ensure_running, daemon=True).start()
+        self._lock = threading.RLock()
+        self._states: dict[str, RunState] = {}
+        self._workers: dict[str, _Worker] = {}
+        self._queue: deque[str] = deque()
+        self._configs: dict[str, str] = {}
+
+    # -- starting -----------------------------------------------------------------------------
+    def start(self, cfg: RunConfig, owner: str, shared: bool = False) -> str:
+        """Validate `cfg` and start (or queue) a run; return its id at once."""
+        plan = plan_run(cfg, self.memory_budget)
+        run_id = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+        summary = {
+            **plan.summary,
+            "estimated_bytes": plan.estimated_bytes,
+            "n_train": plan.n_train,
+            "n_val": plan.n_val,
+            "spec": to_dict(plan.spec),
+        }
+        view = RunView(
+            run_id, owner, "queued", cfg.to_dict(), time.time(), shared=shared, summary=summary
+        )
+        state = RunState(view)
+        with self._lock:
+            self._states[run_id] = state
+            self._configs[run_id] = cfg.to_json()
+            self._queue.append(run_id)
+            self.store.save(state.snapshot())
+            self._launch_queued()
+        return run_id
+
+    def _launch_queued(self) -> None:
+        with self._lock:
+            while self._queue and len(self._workers) < self.max_concurrent:
+                self._launch(self._queue.popleft())
+
+    def _launch(self, run_id: str) -> None:
+        state = self._states[run_id]
+        events_recv, events_send = self._ctx.Pipe(duplex=False)
+        control_recv, control_send = self._ctx.Pipe(duplex=False)
+        threads = max(1, (os.cpu_count() or 1) // (len(self._workers) + 1))
+        checkpoint = str(self.store.checkpoint_path(run_id))
+        sent = self._ctx.Value("l", 0)
+        process = self._ctx.Process(
+            target=_worker_entry,
+            args=(self._configs[run_id], events_send, control_recv, sent, checkpoint, threads),
+            daemon=True,
+            name=f"bpl-run-{run_id}",
+        )
+        state.set_status("starting", "Starting a worker process")
+        with _main_module_hidden():
+            process.start()
+        events_send.close()
+        control_recv.close()
+        thread = threading.Thread(
+            target=self._supervise, args=(run_id, process, events_recv), daemon=True
+        )
+        self._workers[run_id] = _Worker(process, control_send, sent, thread)
+        thread.start()
+
+    # -- supervising --------------------------------------------------------------------------
+    def _supervise(self, run_id: str, process: mp.process.BaseProcess, events: Connection) -> None:
+        state = self._states[run_id]
+        last_save = time.monotonic()
+        while True:
+            try:
+                if not events.poll(0.5):
+                    if not process.is_alive() and not events.poll(0):
+                        break
+                    continue
+                batch = events.recv()
+            except (EOFError, OSError):
+                break
+            state.apply(batch)
+            now = time.monotonic()
+            if now - last_save >= SAVE_EVERY_S or any(
+                isinstance(e, (EpochEnd, StatusChange)) for e in batch
+            ):
+                self.store.save(state.snapshot())
+                last_save = now
+        process.join(timeout=10)
+        if state.status in ACTIVE_STATUSES:
+            state.set_status(
+                "failed",
+                f"The training process ended unexpectedly (exit code {process.exitcode}).",
+                "It may have run out of memory; try a smaller model or batch size.",
+            )
+        self.store.save(state.snapshot())
+        with self._lock:
+            worker = self._workers.pop(run_id, None)
+            if worker is not None:
+                worker.control.close()
+            self._launch_queued()
+
+    # -- reading ------------------------------------------------------------------------------
+    def get(self, run_id: str) -> RunState | None:
+        """The live state of a run (or one rebuilt from the store for finished runs)."""
+        with self._lock:
+            state = self._states.get(run_id)
+        if state is not None:
+            return state
+        view = self.store.load(run_id)
+        return RunState(view) if view is not None else None
+
+    def snapshot(self, run_id: str) -> RunView | None:
+        """A bounded plain-data copy of a run, live or stored."""
+        state = self.get(run_id)
+        return state.snapshot() if state is not None else None
+
+    def list(self, owner: str | None = None) -> list[RunRecord]:
+        """Stored runs visible to `owner` (their own and shared ones), with live statuses."""
+        records = self.store.records(owner)
+        with self._lock:
+            live = {rid: s.status for rid, s in self._states.items()}
+        return [replace(r, status=live.get(r.run_id, r.status)) for r in records]
+
+    def active(self, owner: str | None = None) -> list[str]:
+        """Ids of this owner's runs that are queued, starting, running or paused."""
+        with self._lock:
+            states = list(self._states.items())
+        return [
+            rid
+            for rid, s in states
+            if s.status in ACTIVE_STATUSES and (owner is None or s.base.owner == owner)
+        ]
+
+    def wait(self, run_id: str, timeout: float | None = None, poll_s: float = 0.05) -> RunView:
+        """Block until the run is no longer active (CLI and tests); returns its final view."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            view = self.snapshot(run_id)
+            if view is None:
+                raise KeyError(run_id)
+            with self._lock:
+                supervised = run_id in self._workers
+            if not view.active and not supervised:
+                return view
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"run {run_id} still {view.status} after {timeout} s")
+            time.sleep(poll_s)
+
+    # -- steering -----------------------------------------------------------------------------
+    def _check_owner(self, run_id: str, owner: str | None) -> RunState:
+        state = self.get(run_id)
+        if state is None:
+            raise KeyError(f"no run {run_id!r}")
+        if owner is not None and state.base.owner != owner:
+            raise PermissionError(f"run {run_id} belongs to another session")
+        return state
+
+    def control(self, run_id: str, command: Command, owner: str | None = None) -> None:
+        """Send "pause", "resume", "stop" or ("lr", value) to a run."""
+        cmd = (command,) if isinstance(command, str) else tuple(command)
+        if cmd[0] not in ("pause", "resume", "stop", "lr"):
+            raise ValueError(f"unknown command {cmd[0]!r}; use pause, resume, stop or lr")
+        if cmd[0] == "lr" and not (len(cmd) == 2 and float(cmd[1]) > 0):
+            raise ValueError(f"learning rate must be a positive number, got {cmd[1:]}")
+        state = self._check_owner(run_id, owner)
+        with self._lock:
+            if run_id in self._queue and cmd[0] == "stop":
+                self._queue.remove(run_id)
+                state.set_status("stopped", "Stopped before it started.")
+                self.store.save(state.snapshot())
+                return
+            worker = self._workers.get(run_id)
+            if worker is not None:
+                try:
+                    worker.control.send(cmd)
+                    with worker.sent.get_lock():
+                        worker.sent.value += 1
+                except (BrokenPipeError, OSError):
+                    pass  # the worker already ended; its supervisor records the outcome
+
+    def delete(self, run_id: str, owner: str | None = None) -> None:
+        """Stop a run if it is active, then remove it and its files."""
+        state = self._check_owner(run_id, owner)
+        if state.status in ACTIVE_STATUSES:
+            self.control(run_id, "stop", owner)
+            with self._lock:
+                worker = self._workers.get(run_id)
+            if worker is not None:
+                worker.thread.join(timeout=10)
+        with self._lock:
+            self._states.pop(run_id, None)
+        self.store.delete(run_id)
+
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Stop every active run and wait for the workers (tests, CLI exit)."""
+        with self._lock:
+            queued = list(self._queue)
+            running = list(self._workers)
+        for run_id in queued + running:
+            self.control(run_id, "stop")
+        for run_id in running:
+            with self._lock:
+                worker = self._workers.get(run_id)
+            if worker is not None:
+                worker.thread.join(timeout=timeout)
+                if worker.process.is_alive():
+                    worker.process.terminate()
+
+
+def _worker_entry(*args: object) -> None:
+    from core.worker import worker_main
+
+    worker_main(*args)  # type: ignore[arg-type]
