@@ -22,8 +22,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
-from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
+from typing import Any
 
 from core.config import RunConfig
 from core.engine import DEFAULT_MEMORY_BUDGET, plan_run
@@ -77,7 +77,7 @@ def _main_module_hidden() -> Iterator[None]:
 class _Worker:
     process: mp.process.BaseProcess
     control: Connection
-    sent: Synchronized  # commands sent so far; the worker compares it with what it has read
+    sent: Any  # shared c_long: commands sent so far; the worker compares it with what it read
     thread: threading.Thread
 
 
@@ -95,6 +95,11 @@ class RunRegistry:
         self.store = RunStore(root)
         self.max_concurrent = max_concurrent
         self.memory_budget = memory_budget
+        # A fixed share of the cores per worker: OpenMP threads spin-wait, so oversubscribing
+        # (two runs with all cores each) slows both badly; small models gain nothing from more.
+        self.worker_threads = int(
+            os.environ.get("BPL_WORKER_THREADS", max(1, (os.cpu_count() or 1) // max_concurrent))
+        )
         self.interrupted = self.store.mark_interrupted()
         self._ctx = _context()
         if self._ctx.get_start_method() == "forkserver":
@@ -141,9 +146,9 @@ class RunRegistry:
         state = self._states[run_id]
         events_recv, events_send = self._ctx.Pipe(duplex=False)
         control_recv, control_send = self._ctx.Pipe(duplex=False)
-        threads = max(1, (os.cpu_count() or 1) // (len(self._workers) + 1))
+        threads = self.worker_threads
         checkpoint = str(self.store.checkpoint_path(run_id))
-        sent = self._ctx.Value("l", 0)
+        sent = self._ctx.Value("l", 0, lock=False)  # written under self._lock only
         process = self._ctx.Process(
             target=_worker_entry,
             args=(self._configs[run_id], events_send, control_recv, sent, checkpoint, threads),
@@ -269,8 +274,7 @@ class RunRegistry:
             if worker is not None:
                 try:
                     worker.control.send(cmd)
-                    with worker.sent.get_lock():
-                        worker.sent.value += 1
+                    worker.sent.value += 1
                 except (BrokenPipeError, OSError):
                     pass  # the worker already ended; its supervisor records the outcome
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 import traceback
 from multiprocessing.connection import Connection
-from multiprocessing.sharedctypes import Synchronized
+from typing import Any
 
 import torch
 
@@ -54,7 +54,7 @@ class PipeControl:
     slow to call every few steps of a tiny model.
     """
 
-    def __init__(self, conn: Connection, sent: Synchronized | None = None) -> None:
+    def __init__(self, conn: Connection, sent: Any = None) -> None:
         self.conn = conn
         self.sent = sent
         self.received = 0
@@ -102,7 +102,7 @@ def worker_main(
     config_json: str,
     events: Connection,
     control: Connection,
-    sent: Synchronized,
+    sent: Any,
     checkpoint_path: str,
     threads: int,
 ) -> None:
@@ -119,13 +119,19 @@ def worker_main(
             sink(StatusChange("stopped", f"Stopped at step {step}.", step=step))
         else:
             sink(StatusChange("completed", f"Finished after {step} steps.", step=step))
+    except (BrokenPipeError, ConnectionResetError, EOFError):
+        return  # the server went away: there is nobody left to report to
     except BaseException as exc:  # noqa: BLE001 - the run must end with a status, whatever happened
-        sink(outcome_event(exc, step))
+        try:
+            sink(outcome_event(exc, step))
+        except OSError:
+            return
     finally:
         try:
             sink.flush()
-        finally:
-            events.close()
+        except OSError:
+            pass
+        events.close()
 
 
 def _warm_up() -> None:

@@ -1,0 +1,75 @@
+"""Starter setups as data: named `RunConfig`s that train to a visible result in seconds on a CPU.
+
+The home page offers them as one-click starters; the playground as a starting point to tweak.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from core.config import RunConfig
+from core.data.base import DataConfig
+from core.models import CNNConfig, MLPConfig, RNNConfig
+from core.optim import OptimConfig
+from core.trainer import TrainConfig
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named configuration plus one sentence on what to watch while it trains."""
+
+    name: str
+    title: str
+    blurb: str
+    config: RunConfig
+
+
+PRESETS: Mapping[str, Preset] = MappingProxyType(
+    {
+        p.name: p
+        for p in (
+            Preset(
+                "spiral",
+                "MLP on the spiral",
+                "Two interleaved spirals: watch the decision boundary curl around them.",
+                RunConfig(
+                    data=DataConfig(name="spiral", n_samples=1000, noise=0.1),
+                    model=MLPConfig(hidden=(32, 32), activation="relu"),
+                    optim=OptimConfig(name="adam", lr=0.01),
+                    train=TrainConfig(epochs=100, batch_size=32),
+                ),
+            ),
+            Preset(
+                "digits",
+                "CNN on handwritten digits",
+                "8x8 scans of digits: a small convolutional network reads them in seconds.",
+                RunConfig(
+                    data=DataConfig(name="digits", n_samples=1797),
+                    model=CNNConfig(channels=(16, 32), head_hidden=64),
+                    optim=OptimConfig(name="adam", lr=3e-3),
+                    train=TrainConfig(epochs=15, batch_size=64),
+                ),
+            ),
+            Preset(
+                "text",
+                "LSTM writes text",
+                "A recurrent network learns spelling one character at a time; read its attempts.",
+                RunConfig(
+                    data=DataConfig(name="text", n_samples=4000, seq_len=64),
+                    model=RNNConfig(cell="lstm", hidden_size=128, embed_dim=32),
+                    optim=OptimConfig(name="adam", lr=3e-3, grad_clip=1.0),
+                    train=TrainConfig(epochs=6, batch_size=64),
+                ),
+            ),
+        )
+    }
+)
+
+
+def preset_config(name: str) -> RunConfig:
+    """The config of preset `name`; ValueError naming the choices for an unknown one."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}")
+    return PRESETS[name].config

@@ -1,0 +1,31 @@
+"""Home: what the lab is, a map of the pages, and one-click starters that train right away."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.presets import PRESETS
+from pages.ui import state
+from pages.ui.prose import prose
+
+st.title("🧪 Backprop Lab")
+st.markdown(prose("home"))
+
+st.subheader("One-click starters")
+st.markdown(prose("starters"))
+for col, preset in zip(st.columns(len(PRESETS)), PRESETS.values(), strict=True):
+    with col.container(border=True):
+        st.markdown(f"**{preset.title}**")
+        st.caption(preset.blurb)
+        if st.button(
+            "Train it",
+            key=f"home.start_{preset.name}",
+            on_click=state.launch,
+            args=(preset.config,),
+            type="primary",
+            icon="▶️",
+        ):
+            st.switch_page("pages/playground.py")
+
+st.subheader("Or set it up yourself")
+st.page_link("pages/playground.py", label="Open the Playground", icon="🎛️")

@@ -1,0 +1,68 @@
+"""Playground: configure a run in the sidebar, start it, and watch it learn on the live dashboard."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.presets import PRESETS
+from pages.ui import state
+from pages.ui.config_panel import configure, run_plan
+from pages.ui.dashboard import dashboard
+from pages.ui.figures import model_summary_table
+
+registry = state.registry()
+owner = state.owner()
+run_id = state.selected_run(registry, owner)
+
+st.title("🎛️ Playground")
+
+with st.sidebar:
+    st.selectbox(
+        "Start from a preset",
+        list(PRESETS),
+        index=None,
+        placeholder="Choose a starter setup…",
+        format_func=lambda name: PRESETS[name].title,
+        key="playground_preset",
+        on_change=lambda: state.load_draft(PRESETS[st.session_state["playground_preset"]].config)
+        if st.session_state["playground_preset"]
+        else None,
+    )
+    cfg, errors = configure(state.draft_config())
+state.set_draft(cfg)
+
+plan, plan_error = run_plan(cfg.to_json(), registry.memory_budget) if not errors else (None, "")
+problem = "; ".join(errors) or plan_error
+
+left, right = st.columns([1, 3], vertical_alignment="center")
+left.button(
+    "Start",
+    key="playground.start",
+    type="primary",
+    icon="▶️",
+    on_click=state.start_run,
+    args=(cfg,),
+    disabled=bool(problem),
+    width="stretch",
+)
+if problem:
+    right.error(f"**Can't start this yet.** {problem}")
+elif plan:
+    summary = plan["summary"]
+    right.caption(
+        f"Ready: {summary['total_params']:,} parameters, about "
+        f"{plan['estimated_bytes'] / 2**20:.1f} MB to train, "
+        f"{plan['n_train']:,} training / {plan['n_val']:,} validation examples."
+    )
+start_error = st.session_state.get(state.START_ERROR)
+if start_error:
+    st.error(f"**Could not start the run.** {start_error}")
+
+if plan:
+    with st.expander("Model summary: layers, output shapes, parameters", expanded=run_id is None):
+        st.dataframe(
+            model_summary_table(plan["summary"]), hide_index=True, key="playground.summary"
+        )
+
+st.divider()
+dashboard(run_id)

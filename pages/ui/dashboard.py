@@ -1,0 +1,172 @@
+"""The live training dashboard: a fragment that re-reads the run's snapshot every second.
+
+The fragment ticks only while the run is active; when the run ends it triggers one full rerun, so
+the page shows the final state once more with the timer off. Figures are rebuilt only when the
+run's version counter moved (see `pages.ui.dashboard_tabs`).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.run_state import RunView
+from pages.ui import state
+from pages.ui.dashboard_tabs import show_tabs
+from pages.ui.figures import ema
+from pages.ui.figures_curves import metric_scale, metric_title
+from pages.ui.widgets import format_number
+
+REFRESH_S = 1.0
+SMOOTHING = "dashboard.smoothing"
+LR_RUN = "dashboard.lr_run"
+
+
+def dashboard(run_id: str | None) -> None:
+    """The selected run's live view (or a hint on how to start one)."""
+    view = state.registry().snapshot(run_id) if run_id else None
+    if view is None:
+        st.info("No run yet: choose data, a model and hyperparameters on the left, then **Start**.")
+        return
+    st.fragment(run_every=REFRESH_S if view.active else None)(_live)(view.run_id, view.active)
+
+
+def _live(run_id: str, started_active: bool) -> None:
+    view = state.registry().snapshot(run_id)
+    if view is None:
+        st.warning("This run was deleted.")
+        return
+    if started_active and not view.active:
+        st.rerun()  # the run just ended: redraw the page once, with the timer switched off
+    header(view)
+    status_message(view)
+    controls(view)
+    progress(view)
+    show_tabs(view)
+
+
+def describe(config: dict) -> str:
+    """One line naming a run's data, model and key hyperparameters."""
+    model, optim, train = config["model"], config["optim"], config["train"]
+    return (
+        f"{config['data']['name']} · {model.get('kind', '?')} · {optim['name']} "
+        f"lr {format_number(optim['lr'])} · batch {train['batch_size']} · "
+        f"{train['epochs']} epochs · seed {config['seed']}"
+    )
+
+
+def header(view: RunView) -> None:
+    st.markdown(f"#### Run `{view.run_id}` — {view.status}")
+    st.caption(describe(view.config))
+
+
+def status_message(view: RunView) -> None:
+    """The run's status in words: errors in red with the engine's message and advice."""
+    s, msg, hint = view.status, view.message, view.hint
+    if s == "queued":
+        st.info("Queued: all training slots are busy; it starts when one frees up.")
+    elif s == "starting":
+        st.info(msg or "Starting a worker process…")
+    elif s == "paused":
+        st.info("Paused. **Resume** continues from the same step.")
+    elif s == "completed":
+        st.success(msg or "Finished.")
+    elif s == "stopped":
+        st.info(msg or "Stopped.")
+    elif s == "diverged":
+        st.error(f"**Training diverged.** {msg}")
+    elif s == "failed":
+        st.error(f"**Training failed.** {msg}")
+    elif s == "interrupted":
+        st.warning(msg)
+    if hint and s in ("diverged", "failed", "interrupted"):
+        st.warning(f"**What to try:** {hint}")
+    if view.detail and s == "failed":
+        with st.expander("Technical details"):
+            st.code(view.detail, language=None)
+    error = st.session_state.pop(state.CONTROL_ERROR, "")
+    if error:
+        st.error(error)
+
+
+def _apply_lr(run_id: str) -> None:
+    lr = float(st.session_state["dashboard.lr"])
+    state.control_run(run_id, ("lr", lr))
+    st.toast(f"Learning rate set to {format_number(lr)}")
+
+
+def controls(view: RunView) -> None:
+    """Pause / Resume / Stop, and a new learning rate while it runs."""
+    rid, s = view.run_id, view.status
+    if st.session_state.get(LR_RUN) != rid:
+        st.session_state.pop("dashboard.lr", None)
+        st.session_state[LR_RUN] = rid
+    cols = st.columns([1, 1, 1, 2, 1], vertical_alignment="bottom")
+    for col, (label, cmd, enabled) in zip(
+        cols,
+        (
+            ("Pause", "pause", s == "running"),
+            ("Resume", "resume", s == "paused"),
+            ("Stop", "stop", view.active),
+        ),
+        strict=False,
+    ):
+        col.button(
+            label,
+            key=f"dashboard.{cmd}",
+            on_click=state.control_run,
+            args=(rid, cmd),
+            disabled=not enabled,
+            width="stretch",
+        )
+    lr = view.progress.lr if view.progress else view.config["optim"]["lr"]
+    cols[3].number_input(
+        "Learning rate",
+        min_value=1e-6,
+        max_value=10.0,
+        value=float(lr) or 1e-3,
+        format="%g",
+        step=1e-4,
+        key="dashboard.lr",
+        disabled=s not in ("running", "paused"),
+        help="Sent to the running worker; a schedule keeps multiplying it.",
+    )
+    cols[4].button(
+        "Apply",
+        key="dashboard.apply_lr",
+        on_click=_apply_lr,
+        args=(rid,),
+        disabled=s not in ("running", "paused"),
+        width="stretch",
+    )
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(max(0, seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds} s"
+
+
+def progress(view: RunView) -> None:
+    """Progress bar (epoch, step, speed, time left) and the headline numbers."""
+    p, epochs = view.progress, view.config["train"]["epochs"]
+    if p is None or not p.total_steps:
+        st.progress(0.0, text="Waiting for the first steps…")
+        return
+    done = min(1.0, p.step / p.total_steps)
+    left = p.elapsed_s / p.step * (p.total_steps - p.step) if p.step else 0.0
+    st.progress(
+        done,
+        text=f"Epoch {min(p.epoch + 1, epochs)}/{epochs} · step {p.step:,}/{p.total_steps:,} · "
+        f"{p.samples_per_s:,.0f} samples/s · "
+        + (f"{_duration(left)} left" if view.active else f"took {_duration(p.elapsed_s)}"),
+    )
+    smoothing = float(st.session_state.get(SMOOTHING, 0.6))
+    finite = [v for v in view.loss_values[-500:] if v == v and abs(v) != float("inf")]
+    loss = ema(finite, smoothing)[-1] if finite else None
+    cols = st.columns(4)
+    cols[0].metric("Step", f"{p.step:,}")
+    cols[1].metric("Loss (smoothed)", f"{loss:.4f}" if loss is not None else "–")
+    last = view.epochs[-1] if view.epochs else None
+    name = last.metric_name if last else "metric"
+    value = f"{last.val_metric * metric_scale(name):.4g}" if last else "–"
+    cols[2].metric(f"Validation {metric_title(name)}", value)
+    cols[3].metric("Learning rate", format_number(p.lr))

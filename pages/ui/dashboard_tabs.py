@@ -1,0 +1,114 @@
+"""The dashboard's tabs: Curves, Gradient flow, Predictions, Model.
+
+Tabs are stateful (`on_change="rerun"`), so only the open tab builds its figures; figures are cached
+in session state per (run id, version) and rebuilt only when the run reported something new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.diagnostics import gradient_flags
+from core.run_state import RunView
+from pages.ui import figures
+from pages.ui.widgets import format_number
+
+TABS = ("Curves", "Gradient flow", "Predictions", "Model")
+TAB_KEY = "dashboard.tab"
+FIGURE_CACHE = "dashboard.figures"
+PLOTLY_CONFIG = {"displaylogo": False}
+
+
+def cached_figure(view: RunView, builder: Callable[..., go.Figure | None], *args: Any) -> Any:
+    """`builder(view, *args)`, reused until the run's version moves (only the current run is kept)."""
+    cache = st.session_state.get(FIGURE_CACHE)
+    ident = (view.run_id, view.version)
+    if cache is None or cache["id"] != ident:
+        cache = {"id": ident, "figures": {}}
+        st.session_state[FIGURE_CACHE] = cache
+    key = (builder.__name__, *args)
+    if key not in cache["figures"]:
+        cache["figures"][key] = builder(view, *args)
+    return cache["figures"][key]
+
+
+def chart(fig: go.Figure, key: str) -> None:
+    st.plotly_chart(fig, key=key, theme=None, config=PLOTLY_CONFIG, width="stretch")
+
+
+def show_tabs(view: RunView) -> None:
+    """The four tabs; only the open one renders."""
+    if st.session_state.get(TAB_KEY) not in TABS:
+        st.session_state.pop(TAB_KEY, None)
+    tabs = st.tabs(TABS, key=TAB_KEY, on_change="rerun")
+    for tab, render in zip(tabs, (curves_tab, gradients_tab, predictions_tab, model_tab), strict=True):
+        if tab.open is not False:
+            with tab:
+                render(view)
+
+
+def curves_tab(view: RunView) -> None:
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    smoothing = left.slider(
+        "Smoothing", 0.0, 0.99, 0.6, 0.01, key="dashboard.smoothing",
+        help="Exponential moving average of the step loss (like TensorBoard).",
+    )
+    log_y = right.toggle("Log scale", key="dashboard.log_y")
+    chart(cached_figure(view, figures.loss_curve, smoothing, log_y), "dashboard.loss_chart")
+    chart(cached_figure(view, figures.epoch_curves), "dashboard.epoch_chart")
+
+
+def _numbers(numbers: Any) -> str:
+    if isinstance(numbers, dict):
+        return " · ".join(
+            f"{k}: {format_number(v) if isinstance(v, float) else v}" for k, v in numbers.items()
+        )
+    if isinstance(numbers, (list, tuple)):
+        return " · ".join(format_number(v) if isinstance(v, float) else str(v) for v in numbers)
+    return str(numbers or "")
+
+
+def gradients_tab(view: RunView) -> None:
+    flags = gradient_flags(view.layer_stats)
+    for flag in flags:
+        show = {"error": st.error, "warning": st.warning}.get(flag.level, st.info)
+        layers = f"\n\nLayers: {', '.join(flag.layers)}" if flag.layers else ""
+        numbers = _numbers(flag.numbers)
+        show(f"**{flag.title}** — {flag.message}{layers}" + (f"\n\n{numbers}" if numbers else ""))
+    if view.layer_stats and not flags:
+        st.success("Gradients look healthy: no layer is vanishing or exploding.")
+    chart(cached_figure(view, figures.grad_norm_lines), "dashboard.grad_lines")
+    chart(cached_figure(view, figures.grad_heatmap), "dashboard.grad_heatmap")
+    chart(cached_figure(view, figures.update_ratio), "dashboard.update_ratio")
+
+
+def predictions_tab(view: RunView) -> None:
+    kind = view.samples_kind
+    if view.samples_step:
+        st.caption(f"Predictions of the model at step {view.samples_step:,}.")
+    if kind == "text":
+        s = view.samples
+        st.markdown(f"Prompt `{s.get('static_prompt', '').strip()}`, then the model's own characters:")
+        st.code(s.get("static_prompt", "") + s.get("generated", ""), language=None, wrap_lines=True)
+        return
+    if kind in ("sequence", "table"):
+        st.dataframe(figures.prediction_table(view), hide_index=True, key="dashboard.pred_table")
+        return
+    fig = cached_figure(view, figures.predictions_figure)
+    if fig is not None:
+        chart(fig, "dashboard.predictions")
+
+
+def model_tab(view: RunView) -> None:
+    summary = view.summary
+    cols = st.columns(3)
+    cols[0].metric("Parameters", f"{summary.get('total_params', 0):,}")
+    cols[1].metric("Training memory (est.)", f"{summary.get('estimated_bytes', 0) / 2**20:.1f} MB")
+    cols[2].metric("Examples (train / val)", f"{summary.get('n_train', 0):,} / {summary.get('n_val', 0):,}")
+    st.dataframe(figures.model_summary_table(summary), hide_index=True, key="dashboard.summary")
+    with st.expander("Configuration (JSON)"):
+        st.json(view.config)

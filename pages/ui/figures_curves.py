@@ -1,0 +1,159 @@
+"""Learning curves: loss per step, train vs validation per epoch, and several runs overlaid."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from core.events import EpochEnd
+from core.run_state import RunView
+from pages.ui import theme
+from pages.ui.figures_base import (
+    MAX_TRACE_POINTS,
+    ema,
+    empty_text,
+    new_figure,
+    show_empty,
+    style,
+    thin,
+    uirev,
+)
+
+CompareMetric = Literal["step_loss", "val_loss", "val_metric"]
+METRIC_TITLES = {"accuracy": "accuracy (%)", "mae": "mean absolute error"}
+
+
+def metric_title(metric_name: str) -> str:
+    """Axis title for a task metric: accuracy in percent, or mean absolute error."""
+    return METRIC_TITLES.get(metric_name, metric_name)
+
+
+def metric_scale(metric_name: str) -> float:
+    """Factor from stored metric to shown metric (accuracy is stored as a fraction)."""
+    return 100.0 if metric_name == "accuracy" else 1.0
+
+
+def loss_curve(view: RunView, smoothing: float = 0.6, log_y: bool = False) -> go.Figure:
+    """Training loss per step: raw values as a thin line, the debiased EMA as a thick one."""
+    fig = new_figure("Training loss per step", "step", "loss", uirev("loss", view))
+    if log_y:
+        fig.update_yaxes(type="log", title_text="loss (log scale)")
+    if not view.loss_steps:
+        return show_empty(fig, empty_text(view))
+    smoothed = ema(view.loss_values, smoothing)
+    raw_x, raw_y = thin(view.loss_steps, view.loss_values)
+    fig.add_scatter(
+        x=raw_x,
+        y=raw_y,
+        name="loss" if smoothing == 0 else "loss (raw)",
+        line=dict(color=theme.TRAIN, width=1 if smoothing else 2.5),
+        opacity=0.35 if smoothing else 1.0,
+        hovertemplate="step %{x}<br>loss %{y:.4g}<extra></extra>",
+    )
+    if smoothing:
+        sx, sy = thin(view.loss_steps, smoothed)
+        fig.add_scatter(
+            x=sx,
+            y=sy,
+            name=f"loss (smoothed {smoothing:g})",
+            line=dict(color=theme.TRAIN, width=3),
+            hovertemplate="step %{x}<br>smoothed loss %{y:.4g}<extra></extra>",
+        )
+    if view.status == "diverged":
+        fig.add_vline(
+            x=view.failed_step,
+            line=dict(color=theme.WRONG, dash="dash"),
+            annotation_text="loss became NaN",
+            annotation_font_color=theme.WRONG,
+        )
+    return fig
+
+
+def epoch_curves(view: RunView) -> go.Figure:
+    """Side by side: train vs validation loss per epoch, and train vs validation metric."""
+    epochs = view.epochs
+    name = epochs[-1].metric_name if epochs else "accuracy"
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("loss", metric_title(name)))
+    style(fig, "Train vs validation per epoch", uirev("epochs", view))
+    fig.update_xaxes(title_text="epoch")
+    fig.update_yaxes(title_text="loss", row=1, col=1)
+    fig.update_yaxes(title_text=metric_title(name), row=1, col=2)
+    if not epochs:
+        return show_empty(fig, empty_text(view))
+    scale = metric_scale(name)
+    x = [e.epoch for e in epochs]
+    for col, (train, val, label) in enumerate(
+        (
+            ([e.train_loss for e in epochs], [e.val_loss for e in epochs], "loss"),
+            (
+                [e.train_metric * scale for e in epochs],
+                [e.val_metric * scale for e in epochs],
+                metric_title(name),
+            ),
+        ),
+        start=1,
+    ):
+        for split, ys, color in (("train", train, theme.TRAIN), ("validation", val, theme.VAL)):
+            tx, ty = thin(x, ys)
+            fig.add_scatter(
+                x=tx,
+                y=ty,
+                name=split,
+                legendgroup=split,
+                showlegend=col == 1,
+                mode="lines+markers" if len(tx) <= 50 else "lines",
+                line=dict(color=color, width=3),
+                hovertemplate=f"epoch %{{x}}<br>{split} {label} %{{y:.4g}}<extra></extra>",
+                row=1,
+                col=col,
+            )
+    return fig
+
+
+def _val_series(epochs: tuple[EpochEnd, ...], metric: CompareMetric) -> tuple[list, list]:
+    if metric == "val_loss":
+        return [e.epoch for e in epochs], [e.val_loss for e in epochs]
+    return [e.epoch for e in epochs], [e.val_metric * metric_scale(e.metric_name) for e in epochs]
+
+
+def compare_runs(
+    views: list[RunView],
+    metric: CompareMetric,
+    labels: list[str],
+    smoothing: float = 0.6,
+) -> go.Figure:
+    """Several runs overlaid on one chart: smoothed step loss, or validation loss/metric per epoch."""
+    if len(labels) != len(views):
+        raise ValueError(f"need one label per run: got {len(labels)} labels for {len(views)} runs")
+    if metric not in ("step_loss", "val_loss", "val_metric"):
+        raise ValueError(f"metric must be step_loss, val_loss or val_metric, got {metric!r}")
+    names = {e.metric_name for v in views for e in v.epochs[-1:]}
+    y_title = {
+        "step_loss": f"training loss (smoothed {smoothing:g})",
+        "val_loss": "validation loss",
+        "val_metric": "validation " + (metric_title(names.pop()) if len(names) == 1 else "metric"),
+    }[metric]
+    x_title = "step" if metric == "step_loss" else "epoch"
+    ids = ",".join(v.run_id for v in views)
+    fig = new_figure("Runs compared", x_title, y_title, f"compare:{metric}:{ids}")
+    for i, (view, label) in enumerate(zip(views, labels, strict=True)):
+        if metric == "step_loss":
+            xs, ys = view.loss_steps, ema(view.loss_values, smoothing)
+        else:
+            xs, ys = _val_series(view.epochs, metric)
+        if not xs:
+            continue
+        tx, ty = thin(xs, ys, MAX_TRACE_POINTS)
+        fig.add_scatter(
+            x=tx,
+            y=ty,
+            name=label,
+            mode="lines" if metric == "step_loss" or len(tx) > 50 else "lines+markers",
+            line=dict(color=theme.cycle(theme.RUN_COLORS, i), width=3),
+            hovertemplate=f"{label}<br>{x_title} %{{x}}<br>{y_title} %{{y:.4g}}<extra></extra>",
+        )
+    if not fig.data:
+        return show_empty(fig, empty_text(views[0] if views else None))
+    return fig

@@ -1,0 +1,67 @@
+"""Tables the pages show next to the charts: predictions as rows, and a model's layers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from core.run_state import RunView
+
+SEQUENCE_COLUMNS = ["input", "target", "predicted", "correct"]
+TABLE_COLUMNS = ["true", "predicted", "confidence"]
+SUMMARY_COLUMNS = ["layer", "type", "output shape", "parameters"]
+
+
+def _sequence_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=[*SEQUENCE_COLUMNS[:3], "confidence"])
+    if df["confidence"].isna().all():
+        df = df.drop(columns="confidence")
+    df["correct"] = df["target"] == df["predicted"]
+    return df
+
+
+def _rows_table(s: dict[str, Any]) -> pd.DataFrame:
+    true, pred = list(s.get("static_true") or []), list(s.get("predicted") or [])
+    n = min(len(true), len(pred))
+    df = pd.DataFrame({"true": true[:n], "predicted": pred[:n]})
+    if s.get("confidence") is not None:
+        df["confidence"] = list(s["confidence"])[:n]
+        df["correct"] = df["true"] == df["predicted"]
+    else:  # regression: show how far off each prediction is
+        df["abs error"] = (df["predicted"].astype(float) - df["true"].astype(float)).abs()
+    return df
+
+
+def prediction_table(view: RunView) -> pd.DataFrame:
+    """Sample predictions of a "sequence" or "table" run as rows (empty frame when there are none).
+
+    sequence: input, target, predicted[, confidence], correct; table: true, predicted, then
+    confidence and correct (classification) or abs error (regression).
+    """
+    s = view.samples
+    if view.samples_kind == "sequence" and s.get("rows"):
+        return _sequence_table(s["rows"])
+    if view.samples_kind == "table" and s.get("predicted") is not None:
+        return _rows_table(s)
+    kind = view.samples_kind or view.summary.get("spec", {}).get("sample_kind", "")
+    return pd.DataFrame(columns=TABLE_COLUMNS if kind == "table" else SEQUENCE_COLUMNS)
+
+
+def _shape(shape: Any) -> str:
+    dims = list(shape or [])
+    return " × ".join(str(d) for d in dims) if dims else "–"
+
+
+def model_summary_table(summary: dict[str, Any]) -> pd.DataFrame:
+    """One row per layer: name, type, output shape per example, and parameter count."""
+    rows = [
+        {
+            "layer": layer.get("name", ""),
+            "type": layer.get("type", ""),
+            "output shape": _shape(layer.get("output_shape")),
+            "parameters": int(layer.get("n_params", 0)),
+        }
+        for layer in summary.get("layers", [])
+    ]
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)

@@ -1,0 +1,112 @@
+"""The Runs page's data: one table row per stored run, metrics as CSV, and run actions.
+
+Rows come from the store's records plus a few numbers from each run's snapshot (best validation
+metric, duration), cached per (run, last update) so a page with many finished runs stays quick.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from core.run_state import RunView
+from core.runs import RunRegistry
+from core.store import RunRecord
+from pages.ui import state
+from pages.ui.figures_curves import metric_scale, metric_title
+from pages.ui.widgets import format_number
+
+COLUMNS = ["created", "dataset", "model", "optimizer", "lr", "batch", "epochs", "status",
+           "best val", "metric", "duration", "run"]  # fmt: skip
+
+
+def view_numbers(view: RunView | None) -> dict[str, Any]:
+    """Best validation metric (shown scale), its name and the run's duration in seconds."""
+    if view is None:
+        return {"best val": None, "metric": "", "duration": None}
+    best = view.best_val_metric()
+    name = view.epochs[-1].metric_name if view.epochs else ""
+    duration = None
+    if view.progress is not None and view.progress.elapsed_s:
+        duration = view.progress.elapsed_s
+    elif view.started:
+        duration = (view.ended or dt.datetime.now().timestamp()) - view.started
+    return {
+        "best val": None if best is None else round(best * metric_scale(name), 4),
+        "metric": metric_title(name) if name else "",
+        "duration": duration,
+    }
+
+
+@st.cache_data(max_entries=2000, show_spinner=False)
+def _stored_numbers(root: str, run_id: str, updated: float) -> dict[str, Any]:
+    return view_numbers(state.registry().snapshot(run_id))
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    seconds = int(seconds)
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
+def runs_frame(reg: RunRegistry, records: list[RunRecord]) -> pd.DataFrame:
+    """The table shown on the Runs page, newest first."""
+    active = set(reg.active())
+    rows = []
+    for r in records:
+        if r.run_id in active:
+            numbers = view_numbers(reg.snapshot(r.run_id))
+        else:
+            numbers = _stored_numbers(str(reg.store.root), r.run_id, r.updated)
+        cfg = r.config
+        rows.append(
+            {
+                "created": dt.datetime.fromtimestamp(r.created),
+                "dataset": cfg["data"]["name"],
+                "model": cfg["model"].get("kind", "?"),
+                "optimizer": cfg["optim"]["name"],
+                "lr": format_number(cfg["optim"]["lr"]),
+                "batch": cfg["train"]["batch_size"],
+                "epochs": cfg["train"]["epochs"],
+                "status": r.status + (" (shared)" if r.shared else ""),
+                **numbers,
+                "duration": _duration(numbers["duration"]),
+                "run": r.run_id,
+            }
+        )
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def epochs_csv(view: RunView) -> str:
+    """Per-epoch metrics of a run as CSV."""
+    frame = pd.DataFrame([vars(e) for e in view.epochs])
+    return frame.to_csv(index=False)
+
+
+def step_loss_csv(view: RunView) -> str:
+    """Training loss per step (thinned to the snapshot's points) as CSV."""
+    buf = io.StringIO()
+    pd.DataFrame({"step": view.loss_steps, "loss": view.loss_values}).to_csv(buf, index=False)
+    return buf.getvalue()
+
+
+def delete_runs(run_ids: list[str]) -> None:
+    """Delete runs this owner owns; shared runs of others are skipped with a note."""
+    reg, who = state.registry(), state.owner()
+    skipped = []
+    for run_id in run_ids:
+        try:
+            reg.delete(run_id, owner=who)
+        except PermissionError:
+            skipped.append(run_id)
+        except KeyError:
+            continue
+    if st.session_state.get(state.RUN_ID) in run_ids:
+        state.select_run(None)
+    if skipped:
+        st.session_state["runs.note"] = f"Not deleted (another session's shared runs): {skipped}"

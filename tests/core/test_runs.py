@@ -1,0 +1,155 @@
+"""Background runs in worker processes: lifecycle, control, queueing, ownership and the store."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from core.engine import prepare
+from core.runs import RunRegistry
+from tests.core.helpers import diverging_config, tiny_config
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def registry(tmp_path: Path):
+    reg = RunRegistry(tmp_path / "store", max_concurrent=2)
+    yield reg
+    reg.shutdown()
+
+
+def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_run_completes_and_saves_a_loadable_checkpoint(registry: RunRegistry):
+    cfg = tiny_config(epochs=3)
+    run_id = registry.start(cfg, owner="alice")
+    view = registry.wait(run_id, timeout=120)
+    assert view.status == "completed", view.message
+    assert [e.epoch for e in view.epochs] == [1, 2, 3]
+    assert view.loss_steps and view.samples_kind == "boundary"
+    state = torch.load(registry.store.checkpoint_path(run_id), weights_only=True)
+    model = prepare(cfg).model
+    model.load_state_dict(state)
+    assert registry.list("alice")[0].status == "completed"
+
+
+def test_pause_resume_lr_and_stop(registry: RunRegistry):
+    run_id = registry.start(tiny_config(epochs=10_000), owner="bob")
+    wait_for(lambda: (registry.snapshot(run_id).progress or None) and registry.snapshot(run_id).progress.step > 50, what="training")
+    registry.control(run_id, "pause", owner="bob")
+    wait_for(lambda: registry.snapshot(run_id).status == "paused", what="paused")
+    time.sleep(0.3)
+    before = registry.snapshot(run_id).progress.step
+    time.sleep(0.6)
+    assert registry.snapshot(run_id).progress.step == before
+    registry.control(run_id, ("lr", 0.123), owner="bob")
+    registry.control(run_id, "resume", owner="bob")
+    wait_for(lambda: registry.snapshot(run_id).progress.step > before + 20, what="resumed")
+    wait_for(lambda: abs(registry.snapshot(run_id).progress.lr - 0.123) < 1e-9, what="new lr")
+    registry.control(run_id, "stop", owner="bob")
+    view = registry.wait(run_id, timeout=60)
+    assert view.status == "stopped"
+    assert registry.store.checkpoint_path(run_id).exists()
+
+
+def test_queue_beyond_the_concurrency_limit(tmp_path: Path):
+    reg = RunRegistry(tmp_path / "q", max_concurrent=1)
+    try:
+        first = reg.start(tiny_config(epochs=10_000), owner="c")
+        second = reg.start(tiny_config(epochs=1), owner="c")
+        time.sleep(0.5)
+        assert reg.snapshot(second).status == "queued"
+        reg.control(first, "stop")
+        assert reg.wait(second, timeout=120).status == "completed"
+        assert reg.snapshot(first).status == "stopped"
+    finally:
+        reg.shutdown()
+
+
+def test_divergence_ends_the_run_with_a_hint(registry: RunRegistry):
+    run_id = registry.start(diverging_config(), owner="d")
+    view = registry.wait(run_id, timeout=120)
+    assert view.status == "diverged"
+    assert "step" in view.message and view.failed_step > 0
+    assert "learning rate" in view.hint
+
+
+def test_bad_config_starts_nothing(registry: RunRegistry):
+    from core.optim import OptimConfig
+
+    with pytest.raises(ValueError, match="lr"):
+        registry.start(tiny_config().with_changes(optim=OptimConfig(lr=0.0)), owner="e")
+    assert registry.list() == []
+
+
+def test_owners_see_and_steer_only_their_runs(registry: RunRegistry):
+    mine = registry.start(tiny_config(epochs=1), owner="me")
+    shared = registry.start(tiny_config(epochs=1), owner="teacher", shared=True)
+    other = registry.start(tiny_config(epochs=1), owner="other")
+    for run_id in (mine, shared, other):
+        registry.wait(run_id, timeout=120)
+    visible = {r.run_id for r in registry.list("me")}
+    assert visible == {mine, shared}
+    with pytest.raises(PermissionError):
+        registry.control(other, "stop", owner="me")
+    with pytest.raises(PermissionError):
+        registry.delete(other, owner="me")
+    registry.delete(mine, owner="me")
+    assert registry.snapshot(mine) is None
+
+
+CRASHING_SERVER = textwrap.dedent(
+    """
+    import os, sys, time
+    sys.path.insert(0, {repo!r})
+    from core.runs import RunRegistry
+    from tests.core.helpers import tiny_config
+    if __name__ == "__main__":
+        reg = RunRegistry({root!r})
+        done = reg.start(tiny_config(epochs=1), owner="t")
+        reg.wait(done, timeout=120)
+        live = reg.start(tiny_config(epochs=10000), owner="t")
+        while not reg.snapshot(live).epochs or not reg.store.load(live).epochs:
+            time.sleep(0.05)
+        print(done, live, flush=True)
+        time.sleep(60)
+    """
+)
+
+
+def test_restart_keeps_finished_runs_and_marks_interrupted_ones(tmp_path: Path):
+    root = str(tmp_path / "restart")
+    script = tmp_path / "server.py"
+    script.write_text(CRASHING_SERVER.format(repo=str(REPO), root=root))
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        done, live = proc.stdout.readline().split()
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)  # the server dies without any clean-up
+        proc.wait()
+    reg = RunRegistry(root)
+    try:
+        statuses = {r.run_id: r.status for r in reg.list()}
+        assert statuses == {done: "completed", live: "interrupted"}
+        view = reg.snapshot(live)
+        assert view.epochs, "metrics up to the last flush are kept"
+        assert "Interrupted" in view.message
+    finally:
+        reg.shutdown()
