@@ -122,9 +122,9 @@ class RunStore:
         """Runs left active by a process that is gone (or is this one, restarted) -> `interrupted`."""
         me = os.getpid()
         with self._lock:
+            marks = ",".join("?" * len(ACTIVE_STATUSES))
             rows = self._db.execute(
-                "SELECT id, pid, snapshot FROM runs WHERE status IN (%s)"
-                % ",".join("?" * len(ACTIVE_STATUSES)),
+                f"SELECT id, pid, snapshot FROM runs WHERE status IN ({marks})",
                 tuple(ACTIVE_STATUSES),
             ).fetchall()
         changed = []

@@ -23,10 +23,9 @@ with st.sidebar:
         index=None,
         placeholder="Choose a starter setup…",
         format_func=lambda name: PRESETS[name].title,
-        key="playground_preset",
-        on_change=lambda: state.load_draft(PRESETS[st.session_state["playground_preset"]].config)
-        if st.session_state["playground_preset"]
-        else None,
+        key="playground.preset",
+        on_change=state.load_preset,
+        args=("playground.preset",),
     )
     cfg, errors = configure(state.draft_config())
 state.set_draft(cfg)
@@ -54,7 +53,7 @@ elif plan:
         f"{plan['estimated_bytes'] / 2**20:.1f} MB to train, "
         f"{plan['n_train']:,} training / {plan['n_val']:,} validation examples."
     )
-start_error = st.session_state.get(state.START_ERROR)
+start_error = st.session_state.pop(state.START_ERROR, None)
 if start_error:
     st.error(f"**Could not start the run.** {start_error}")
 

@@ -77,6 +77,7 @@ def epoch_curves(view: RunView) -> go.Figure:
     name = epochs[-1].metric_name if epochs else "accuracy"
     fig = make_subplots(rows=1, cols=2, subplot_titles=("loss", metric_title(name)))
     style(fig, "Train vs validation per epoch", uirev("epochs", view))
+    fig.update_layout(legend_y=1.08)  # above the subplot titles
     fig.update_xaxes(title_text="epoch")
     fig.update_yaxes(title_text="loss", row=1, col=1)
     fig.update_yaxes(title_text=metric_title(name), row=1, col=2)
@@ -84,6 +85,8 @@ def epoch_curves(view: RunView) -> go.Figure:
         return show_empty(fig, empty_text(view))
     scale = metric_scale(name)
     x = [e.epoch for e in epochs]
+    if x[-1] <= 12:
+        fig.update_xaxes(dtick=1)  # whole epochs only
     for col, (train, val, label) in enumerate(
         (
             ([e.train_loss for e in epochs], [e.val_loss for e in epochs], "loss"),

@@ -15,6 +15,7 @@ from pages.ui import theme
 from pages.ui.figures_base import empty_text, even_indices, new_figure, show_empty, uirev
 
 HEALTHY_UPDATE_RATIO = 1e-3
+FEW_POINTS = 30  # up to this many samples, lines also show their points
 
 
 def _stream(view: RunView) -> list[LayerStats]:
@@ -39,12 +40,15 @@ def _per_layer_lines(fig: go.Figure, stream: list[LayerStats], field: str, label
             x=steps,
             y=_positive([getattr(s, field)[i] for s in stream]),
             name=layer,
-            mode="lines",
+            mode="lines" if len(steps) > FEW_POINTS else "lines+markers",
             line=dict(color=color, width=2.5),
             connectgaps=False,
             hovertemplate=f"{layer}<br>step %{{x}}<br>{label} %{{y:.3g}}<extra></extra>",
         )
-    fig.update_layout(legend=dict(title_text="layer (first → last)"))
+    legend = dict(title_text="layer (first → last)")
+    if len(layers) > 8:  # a long list reads better as a column beside the chart
+        legend.update(orientation="v", x=1.02, xanchor="left", y=1.0, yanchor="top")
+    fig.update_layout(legend=legend)
     return fig
 
 

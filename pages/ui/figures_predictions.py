@@ -294,7 +294,7 @@ def forecast_plot(view: RunView) -> go.Figure:
             )
     fig.update_xaxes(title_text="time step (0 = first forecast)", row=rows)
     fig.update_yaxes(title_text="value", col=1)
-    fig.update_layout(height=120 + 280 * rows)
+    fig.update_layout(height=120 + 280 * rows, legend_y=1.08)
     return fig
 
 

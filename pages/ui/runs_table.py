@@ -6,6 +6,7 @@ metric, duration), cached per (run, last update) so a page with many finished ru
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from core.config import RunConfig
 from core.run_state import RunView
 from core.runs import RunRegistry
 from core.store import RunRecord
@@ -84,7 +86,7 @@ def runs_frame(reg: RunRegistry, records: list[RunRecord]) -> pd.DataFrame:
 
 def epochs_csv(view: RunView) -> str:
     """Per-epoch metrics of a run as CSV."""
-    frame = pd.DataFrame([vars(e) for e in view.epochs])
+    frame = pd.DataFrame([dataclasses.asdict(e) for e in view.epochs])
     return frame.to_csv(index=False)
 
 
@@ -93,6 +95,15 @@ def step_loss_csv(view: RunView) -> str:
     buf = io.StringIO()
     pd.DataFrame({"step": view.loss_steps, "loss": view.loss_values}).to_csv(buf, index=False)
     return buf.getvalue()
+
+
+def open_in_playground(view: RunView) -> None:
+    """Show this run on the playground, with its configuration loaded into the form."""
+    try:
+        state.load_draft(RunConfig.from_dict(view.config))
+    except ValueError:
+        pass  # a config from an older version: show the run, keep the current form
+    state.select_run(view.run_id)
 
 
 def delete_runs(run_ids: list[str]) -> None:
@@ -108,5 +119,6 @@ def delete_runs(run_ids: list[str]) -> None:
             continue
     if st.session_state.get(state.RUN_ID) in run_ids:
         state.select_run(None)
+    st.session_state.pop("runs.table", None)  # the selected row numbers now point elsewhere
     if skipped:
         st.session_state["runs.note"] = f"Not deleted (another session's shared runs): {skipped}"

@@ -13,6 +13,7 @@ import secrets
 import streamlit as st
 
 from core.config import RunConfig
+from core.presets import preset_config
 from core.runs import DEFAULT_ROOT, RunRegistry
 
 OWNER = "state.owner"
@@ -87,7 +88,7 @@ def start_run(cfg: RunConfig) -> str | None:
     except ValueError as err:
         st.session_state[START_ERROR] = str(err)
         return None
-    st.session_state[START_ERROR] = ""
+    st.session_state.pop(START_ERROR, None)
     select_run(run_id)
     return run_id
 
@@ -99,6 +100,13 @@ def control_run(run_id: str, command: str | tuple) -> None:
     except (KeyError, PermissionError, ValueError) as err:
         what = command if isinstance(command, str) else "change the learning rate"
         st.session_state[CONTROL_ERROR] = f"Could not {what}: {err}"
+
+
+def load_preset(key: str) -> None:
+    """Callback of a preset picker whose widget `key` holds a preset name."""
+    name = st.session_state.get(key)
+    if name:
+        load_draft(preset_config(name))
 
 
 def launch(cfg: RunConfig) -> None:

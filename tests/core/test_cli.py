@@ -13,14 +13,30 @@ REPO = Path(__file__).resolve().parents[2]
 def cli(*args: str, root: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "core", "--root", str(root), *args],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
 def test_train_prints_final_metrics_as_json_and_runs_lists_it(tmp_path: Path):
     result = cli(
-        "train", "--dataset", "xor", "--model", "mlp", "--epochs", "3", "--n-samples", "200",
-        "--set", "model.hidden=8,8", "--set", "data.features=x2,xy", "--json", root=tmp_path,
+        "train",
+        "--dataset",
+        "xor",
+        "--model",
+        "mlp",
+        "--epochs",
+        "3",
+        "--n-samples",
+        "200",
+        "--set",
+        "model.hidden=8,8",
+        "--set",
+        "data.features=x2,xy",
+        "--json",
+        root=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)

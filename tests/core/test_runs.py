@@ -52,7 +52,13 @@ def test_run_completes_and_saves_a_loadable_checkpoint(registry: RunRegistry):
 
 def test_pause_resume_lr_and_stop(registry: RunRegistry):
     run_id = registry.start(tiny_config(epochs=10_000), owner="bob")
-    wait_for(lambda: (registry.snapshot(run_id).progress or None) and registry.snapshot(run_id).progress.step > 50, what="training")
+    wait_for(
+        lambda: (
+            (registry.snapshot(run_id).progress or None)
+            and registry.snapshot(run_id).progress.step > 50
+        ),
+        what="training",
+    )
     registry.control(run_id, "pause", owner="bob")
     wait_for(lambda: registry.snapshot(run_id).status == "paused", what="paused")
     time.sleep(0.3)

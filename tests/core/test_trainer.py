@@ -91,8 +91,15 @@ def test_stop_pause_resume_and_lr_change():
     control.waiting = [("lr", 0.25), ("resume",)]
     events: list = []
     trainer = Trainer(
-        run.model, run.task, run.data, opt, cfg.optim, cfg.train, run.device,
-        [ControlCallback(control, events.append)], cfg.seed,
+        run.model,
+        run.task,
+        run.data,
+        opt,
+        cfg.optim,
+        cfg.train,
+        run.device,
+        [ControlCallback(control, events.append)],
+        cfg.seed,
     )
     ref.append(trainer)
     trainer.fit()
@@ -116,7 +123,9 @@ def test_max_steps_and_schedule():
     cfg = tiny_config(epochs=10, max_steps=7)
     trainer = train_run(cfg, lambda e: None)
     assert trainer.step == 7
-    cosine = RunConfig.from_dict({**cfg.to_dict(), "optim": {**cfg.optim.__dict__, "schedule": "cosine"}})
+    cosine = RunConfig.from_dict(
+        {**cfg.to_dict(), "optim": {**cfg.optim.__dict__, "schedule": "cosine"}}
+    )
     seen: list[float] = []
 
     class LrSpy(Callback):

@@ -1,0 +1,188 @@
+"""Plain-language flags about gradient flow, read from a run's sampled `LayerStats`.
+
+Each rule looks only at the last few measurements, so a flag describes the run as it is now, and
+its message quotes the numbers that triggered it. No UI here: pages decide how to show a `Flag`.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from core.events import LayerStats
+from core.run_state import RunView
+
+WINDOW = 5  # measurements a rule looks back over
+VANISHING_RATIO = 0.01  # a layer's gradient below 1% of the strongest layer's
+EXPLODING_NORM = 1e3  # a gradient norm above this is out of control
+EXPLODING_GROWTH = 10.0  # the total gradient norm grew this much within the window
+HEALTHY_UPDATE_RATIO = 1e-3  # each step changes a layer's weights by about 0.1%
+HIGH_UPDATE_RATIO = 1e-1
+LOW_UPDATE_RATIO = 1e-5
+MAX_NAMED = 4  # layers named in a message before "and N more"
+
+Level = Literal["info", "warning"]
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One finding: how serious, a short title, the explanation, which layers, which numbers."""
+
+    level: Level
+    title: str
+    message: str
+    layers: tuple[str, ...] = ()
+    numbers: dict[str, float] = field(default_factory=dict, hash=False)
+
+
+def _recent(stats: Sequence[LayerStats], window: int) -> list[LayerStats]:
+    """The last `window` records that share the newest record's layer names."""
+    if not stats:
+        return []
+    layers = stats[-1].layers
+    same = [s for s in stats if s.layers == layers]
+    return same[-window:]
+
+
+def _median(values: Sequence[float]) -> float:
+    finite = [v for v in values if math.isfinite(v)]
+    return statistics.median(finite) if finite else math.nan
+
+
+def _medians(recent: list[LayerStats], attr: str) -> list[float]:
+    """Per layer, the median of `attr` over the recent records."""
+    columns = zip(*(getattr(s, attr) for s in recent), strict=True)
+    return [_median(column) for column in columns]
+
+
+def _names(layers: Sequence[str]) -> str:
+    shown = ", ".join(layers[:MAX_NAMED])
+    more = len(layers) - MAX_NAMED
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def _vanishing(recent: list[LayerStats]) -> Flag | None:
+    layers, med = recent[-1].layers, _medians(recent, "grad_norm")
+    finite = [i for i, m in enumerate(med) if math.isfinite(m)]
+    if len(finite) < 2:
+        return None
+    top = max(finite, key=lambda i: med[i])
+    if med[top] <= 0:
+        return None
+    low = [i for i in finite if med[i] < VANISHING_RATIO * med[top]]
+    if not low:
+        return None
+    worst = min(low, key=lambda i: med[i])
+    ratio = med[worst] / med[top]
+    return Flag(
+        "warning",
+        "Vanishing gradients",
+        f"Gradients reaching {_names([layers[i] for i in low])} are under 1% of those at "
+        f"{layers[top]}: {layers[worst]} gets {med[worst]:.3g} against {med[top]:.3g} "
+        f"({ratio:.2%}, median of the last {len(recent)} measurements). These layers barely "
+        "learn. Try ReLU instead of sigmoid/tanh, He initialization, batch normalization, or "
+        "residual connections.",
+        tuple(layers[i] for i in low),
+        {"smallest_grad_norm": med[worst], "largest_grad_norm": med[top], "ratio": ratio},
+    )
+
+
+def _total(norms: Sequence[float]) -> float:
+    return math.sqrt(sum(g * g for g in norms))
+
+
+def _inf_if_nan(value: float) -> float:
+    return math.inf if math.isnan(value) else value
+
+
+def _exploding(recent: list[LayerStats]) -> Flag | None:
+    last, first = recent[-1], recent[0]
+    big = [i for i, g in enumerate(last.grad_norm) if not math.isfinite(g) or g > EXPLODING_NORM]
+    start, end = _total(first.grad_norm), _total(last.grad_norm)
+    growth = end / start if len(recent) > 1 and start > 0 else 1.0
+    grows = math.isfinite(growth) and growth > EXPLODING_GROWTH
+    if not big and not grows:
+        return None
+    parts = []
+    if big:
+        peak = max(_inf_if_nan(last.grad_norm[i]) for i in big)
+        parts.append(
+            f"the gradient norm of {_names([last.layers[i] for i in big])} reached {peak:.3g} "
+            f"at step {last.step} (above {EXPLODING_NORM:.0e})"
+        )
+    if grows:
+        parts.append(
+            f"the total gradient norm grew {growth:.0f}x over the last {len(recent)} "
+            f"measurements (from {start:.3g} at step {first.step} to {end:.3g})"
+        )
+    named = big or [
+        i
+        for i, (g0, g1) in enumerate(zip(first.grad_norm, last.grad_norm, strict=True))
+        if g0 > 0 and g1 / g0 > EXPLODING_GROWTH
+    ]
+    return Flag(
+        "warning",
+        "Exploding gradients",
+        "Gradients are blowing up: "
+        + "; ".join(parts)
+        + ". Lower the learning rate (try 10x lower) or turn on gradient clipping (e.g. at 1.0); "
+        "recurrent networks especially need clipping.",
+        tuple(last.layers[i] for i in named),
+        {"max_grad_norm": max(map(_inf_if_nan, last.grad_norm)), "growth": growth},
+    )
+
+
+def _update_ratio(recent: list[LayerStats]) -> list[Flag]:
+    layers, med = recent[-1].layers, _medians(recent, "update_ratio")
+    flags = []
+    high = [i for i, r in enumerate(med) if r > HIGH_UPDATE_RATIO]
+    if high:
+        peak = max(med[i] for i in high)
+        flags.append(
+            Flag(
+                "warning",
+                "Learning rate too high",
+                f"Each step changes {_names([layers[i] for i in high])} by up to {peak:.1%} of "
+                f"its size (update/weight ratio {peak:.3g}, median of the last {len(recent)} "
+                f"measurements), where about {HEALTHY_UPDATE_RATIO:.0e} is typical. Steps this "
+                "big make training jumpy or unstable: lower the learning rate.",
+                tuple(layers[i] for i in high),
+                {"max_update_ratio": peak, "healthy_update_ratio": HEALTHY_UPDATE_RATIO},
+            )
+        )
+    low = [i for i, r in enumerate(med) if r < LOW_UPDATE_RATIO]
+    if low:
+        least = min(med[i] for i in low)
+        advice = (
+            "The learning rate looks too low: if the loss is flat too, try it 10x higher."
+            if len(low) == len(layers)
+            else "These layers have nearly stopped learning while others still move."
+        )
+        flags.append(
+            Flag(
+                "info",
+                "Learning has stalled",
+                f"Each step changes {_names([layers[i] for i in low])} by only {least:.3g} of "
+                f"its size (median of the last {len(recent)} measurements), where about "
+                f"{HEALTHY_UPDATE_RATIO:.0e} is typical. {advice}",
+                tuple(layers[i] for i in low),
+                {"min_update_ratio": least, "healthy_update_ratio": HEALTHY_UPDATE_RATIO},
+            )
+        )
+    return flags
+
+
+def gradient_flags(source: RunView | Sequence[LayerStats], window: int = WINDOW) -> list[Flag]:
+    """Findings about the recent gradient flow of a run (or a `layer_stats` tuple), warnings first."""
+    if window < 1:
+        raise ValueError(f"window must be at least 1 measurement, got {window}")
+    stats = source.layer_stats if isinstance(source, RunView) else source
+    recent = _recent(stats, window)
+    if not recent or not recent[-1].layers:
+        return []
+    found = [_exploding(recent), _vanishing(recent), *_update_ratio(recent)]
+    flags = [f for f in found if f is not None]
+    return sorted(flags, key=lambda f: f.level != "warning")

@@ -1,0 +1,119 @@
+"""Runs: every run this browser started (and shared ones); compare, download, delete, reopen."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import streamlit as st
+
+from pages.ui import figures, state
+from pages.ui.dashboard import describe
+from pages.ui.runs_table import (
+    delete_runs,
+    epochs_csv,
+    open_in_playground,
+    runs_frame,
+    step_loss_csv,
+)
+
+registry = state.registry()
+owner = state.owner()
+
+st.title("📋 Runs")
+records = registry.list(owner)
+if not records:
+    st.info("No runs yet. Start one from **Home** or the **Playground**.")
+    st.stop()
+
+st.caption("Select rows to compare their curves, download their data, reopen or delete them.")
+table = runs_frame(registry, records)
+event = st.dataframe(
+    table,
+    hide_index=True,
+    on_select="rerun",
+    selection_mode="multi-row",
+    key="runs.table",
+    column_config={
+        "created": st.column_config.DatetimeColumn("created", format="YYYY-MM-DD HH:mm:ss"),
+        "best val": st.column_config.NumberColumn("best val", format="%.4g"),
+    },
+)
+selected = [table.iloc[i]["run"] for i in event.selection.rows]
+note = st.session_state.pop("runs.note", "")
+if note:
+    st.warning(note)
+if not selected:
+    st.caption("Nothing selected yet.")
+    st.stop()
+
+views = [v for v in (registry.snapshot(r) for r in selected) if v is not None]
+st.subheader("Compare" if len(views) > 1 else "Curves")
+metric = st.segmented_control(
+    "Curve",
+    ["step_loss", "val_loss", "val_metric"],
+    default="step_loss",
+    format_func={
+        "step_loss": "Training loss",
+        "val_loss": "Validation loss",
+        "val_metric": "Validation metric",
+    }.get,
+    key="runs.metric",
+)
+labels = [f"{v.run_id[-6:]} · {v.config['data']['name']} · {v.config['model']['kind']}" for v in views]
+st.plotly_chart(
+    figures.compare_runs(views, metric or "step_loss", labels),
+    key="runs.compare_chart",
+    theme=None,
+    width="stretch",
+)
+
+st.subheader("Selected runs")
+for view in views:
+    with st.container(border=True):
+        st.markdown(f"**`{view.run_id}`** — {view.status}")
+        st.caption(describe(view.config))
+        cols = st.columns(4)
+        cols[0].download_button(
+            "Epoch metrics (CSV)",
+            epochs_csv(view),
+            file_name=f"{view.run_id}-epochs.csv",
+            mime="text/csv",
+            key=f"runs.epochs_csv.{view.run_id}",
+            disabled=not view.epochs,
+        )
+        cols[1].download_button(
+            "Step loss (CSV)",
+            step_loss_csv(view),
+            file_name=f"{view.run_id}-steps.csv",
+            mime="text/csv",
+            key=f"runs.steps_csv.{view.run_id}",
+            disabled=not view.loss_steps,
+        )
+        checkpoint = registry.store.checkpoint_path(view.run_id)
+        cols[2].download_button(
+            "Weights (final.pt)",
+            partial(checkpoint.read_bytes) if checkpoint.is_file() else b"",
+            file_name=f"{view.run_id}-final.pt",
+            mime="application/octet-stream",
+            key=f"runs.checkpoint.{view.run_id}",
+            disabled=not checkpoint.is_file(),
+            help="The trained weights (a state_dict; load with torch.load(..., weights_only=True)).",
+        )
+        if cols[3].button(
+            "Open in playground",
+            key=f"runs.open.{view.run_id}",
+            icon="🎛️",
+            on_click=open_in_playground,
+            args=(view,),
+        ):
+            st.switch_page("pages/playground.py")
+
+with st.popover(f"Delete {len(selected)} selected run(s)…", icon="🗑️"):
+    st.markdown(f"Delete **{len(selected)}** run(s) and their files? This cannot be undone.")
+    st.button(
+        "Yes, delete",
+        key="runs.delete_confirm",
+        type="primary",
+        on_click=delete_runs,
+        args=(selected,),
+    )

@@ -1,0 +1,165 @@
+"""The app as a user drives it, through Streamlit's AppTest: pages, the form, runs start to end."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.config import RunConfig
+from core.data.base import DataConfig
+from core.models import MLPConfig, TransformerConfig
+from core.optim import OptimConfig
+from core.presets import PRESETS
+from core.trainer import TrainConfig
+from pages.ui import state
+from tests.pages.conftest import open_page, run, run_until, with_draft
+
+TINY = RunConfig(
+    data=DataConfig(name="spiral", n_samples=200),
+    model=MLPConfig(hidden=(8,)),
+    optim=OptimConfig(name="adam", lr=0.01),
+    train=TrainConfig(epochs=2, batch_size=32),
+)
+# Plain SGD at lr 10 on a sine regression: the loss is NaN within a handful of steps.
+DIVERGING = RunConfig(
+    data=DataConfig(name="sine", n_samples=200),
+    model=MLPConfig(hidden=(16, 16)),
+    optim=OptimConfig(name="sgd", lr=10.0),
+    train=TrainConfig(epochs=3, batch_size=32),
+)
+PAGES = ["pages/home.py", "pages/playground.py", "pages/runs.py"]
+
+
+def draft(at: AppTest) -> RunConfig:
+    return RunConfig.from_json(at.session_state[state.DRAFT])
+
+
+def texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+def start(at: AppTest, cfg: RunConfig) -> AppTest:
+    open_page(with_draft(at, cfg), "pages/playground.py")
+    assert not at.button(key="playground.start").disabled
+    at.button(key="playground.start").click()
+    return run(at)
+
+
+def finished(status: str):
+    return lambda at: f"— {status}" in texts(at.markdown)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders(app: AppTest, page: str) -> None:
+    open_page(app, page)
+    assert app.title, "each page has a title"
+    assert app.query_params["owner"] == ["test-owner-token"] or app.query_params["owner"]
+
+
+def test_home_offers_the_starters(app: AppTest) -> None:
+    run(app)
+    for name in PRESETS:
+        assert app.button(key=f"home.start_{name}").label == "Train it"
+
+
+def test_controls_change_the_config(app: AppTest) -> None:
+    open_page(app, "pages/playground.py")
+    app.select_slider(key="playground.optim.lr").set_value(0.1)
+    app.text_input(key="playground.model.mlp.hidden").input("8, 4")
+    run(app)
+    cfg = draft(app)
+    assert cfg.optim.lr == 0.1
+    assert cfg.model.hidden == (8, 4)
+
+    assert not _has(app, "playground.optim.momentum")  # Adam has no momentum knob
+    app.selectbox(key="playground.optim.name").select("momentum")
+    app.selectbox(key="playground.optim.schedule").select("step")
+    run(app)
+    assert _has(app, "playground.optim.momentum") and _has(app, "playground.optim.step_every")
+    assert draft(app).optim.name == "momentum" and draft(app).optim.schedule == "step"
+
+
+def _has(at: AppTest, key: str) -> bool:
+    return any(getattr(node, "key", None) == key for node in _walk(at._tree))  # noqa: SLF001
+
+
+def _walk(block):
+    for child in getattr(block, "children", {}).values():
+        yield child
+        yield from _walk(child)
+
+
+def test_invalid_input_is_explained_and_blocks_start(app: AppTest) -> None:
+    open_page(app, "pages/playground.py")
+    app.text_input(key="playground.model.mlp.hidden").input("8, lots")
+    run(app)
+    assert "not a list of whole numbers" in texts(app.error)
+    assert app.button(key="playground.start").disabled
+
+
+def test_model_that_does_not_fit_is_explained(app: AppTest) -> None:
+    open_page(with_draft(app, RunConfig(data=DataConfig(name="text", n_samples=200))), PAGES[1])
+    warnings = texts(app.warning)
+    assert "does not fit this data" in warnings and "RNN or a Transformer" in warnings
+    assert app.button(key="playground.start").disabled
+    cfg = RunConfig(data=DataConfig(name="text"), model=TransformerConfig(d_model=30, n_heads=4))
+    open_page(with_draft(app, cfg), PAGES[1])
+    assert "divisible by n_heads" in texts(app.warning) + texts(app.error)
+
+
+def test_start_shows_the_dashboard_until_completed(app: AppTest) -> None:
+    start(app, TINY)
+    run_id = app.session_state[state.RUN_ID]
+    assert run_id
+    run_until(app, finished("completed"))
+    assert "Finished after" in texts(app.success)
+    labels = {m.label: m.value for m in app.metric}
+    assert labels["Step"] == "10"  # 160 training examples / 32 per batch * 2 epochs
+    assert labels["Loss (smoothed)"] != "–"
+    assert app.button(key="dashboard.stop").disabled  # the final state: nothing left to stop
+
+    app.session_state["dashboard.tab"] = "Gradient flow"
+    run(app)
+    app.session_state["dashboard.tab"] = "Predictions"
+    run(app)
+    assert any(c.key == "dashboard.predictions" for c in _walk(app.main))
+
+    open_page(app, "pages/runs.py")
+    table = app.dataframe(key="runs.table").value
+    assert list(table["run"]) == [run_id]
+    assert table["status"].iloc[0] == "completed"
+
+
+def test_diverging_run_says_so(app: AppTest) -> None:
+    start(app, DIVERGING)
+    run_until(app, finished("diverged"))
+    errors = texts(app.error)
+    assert "Training diverged" in errors and "NaN" in errors
+    assert "learning rate" in texts(app.warning)
+
+
+def test_pause_resume_and_stop(app: AppTest) -> None:
+    long = RunConfig(data=DataConfig(name="spiral", n_samples=2000), train=TrainConfig(epochs=500))
+    start(app, long)
+    run_until(app, finished("running"))
+    app.button(key="dashboard.pause").click()
+    run_until(app, finished("paused"))
+    app.number_input(key="dashboard.lr").set_value(0.0005)
+    app.button(key="dashboard.apply_lr").click()
+    run(app)
+    app.button(key="dashboard.stop").click()
+    run_until(app, finished("stopped"))
+    assert "Stopped at step" in texts(app.info)
+
+
+def test_reload_reattaches_to_the_latest_run(app: AppTest) -> None:
+    start(app, TINY)
+    run_id = app.session_state[state.RUN_ID]
+    run_until(app, finished("completed"))
+    fresh = AppTest.from_file(app._script_path, default_timeout=30)  # noqa: SLF001 - same app
+    fresh.query_params["owner"] = "test-owner-token"
+    open_page(fresh, "pages/playground.py")
+    assert fresh.session_state[state.RUN_ID] == run_id
+    stranger = AppTest.from_file(app._script_path, default_timeout=30)  # noqa: SLF001
+    open_page(stranger, "pages/runs.py")
+    assert "No runs yet" in texts(stranger.info)
