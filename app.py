@@ -1,6 +1,6 @@
 """Backprop Lab: the entry script is only a router plus the frame every page shares.
 
-    streamlit run app.py
+Run it with `streamlit run app.py`.
 """
 
 from __future__ import annotations
@@ -9,28 +9,23 @@ import streamlit as st
 
 from pages.ui import state
 
-st.set_page_config(page_title="Backprop Lab", page_icon="🧪", layout="wide")
+st.set_page_config(page_title="Backprop Lab", page_icon=":material/science:", layout="wide")
 
 registry = state.registry()
 owner = state.owner()
 
 page = st.navigation(
     [
-        st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-        st.Page("pages/playground.py", title="Playground", icon="🎛️"),
-        st.Page("pages/runs.py", title="Runs", icon="📋"),
+        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("pages/playground.py", title="Playground", icon=":material/tune:"),
+        st.Page("pages/runs.py", title="Runs", icon=":material/table_chart:"),
     ]
 )
-page.run()
-
 with st.sidebar:
-    st.divider()
-    active = registry.active(owner)
+    active = len(registry.active(owner))
     st.caption(
-        f"{len(active)} of your runs active · "
-        f"at most {registry.max_concurrent} train at once, the rest wait in a queue"
+        f":material/directions_run: **{active}** of your runs active "
+        f"(up to {registry.max_concurrent} train at once, more wait in a queue). "
+        "Runs keep training when you switch pages or reload; this address brings you back."
     )
-    st.caption(
-        "Your runs keep training when you switch pages or reload. Bookmark this address "
-        f"to come back to them (session `{owner[:6]}…`)."
-    )
+page.run()

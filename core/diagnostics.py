@@ -26,6 +26,16 @@ MAX_NAMED = 4  # layers named in a message before "and N more"
 
 Level = Literal["info", "warning"]
 
+VANISHING_ADVICE = (
+    "These layers barely learn. Try ReLU instead of sigmoid/tanh, He initialization, batch "
+    "normalization, or residual connections."
+)
+DEAD_ADVICE = (
+    "No gradient at all gets through: usually dead ReLUs (units that output 0 for every input), "
+    "often after a too-large learning rate. Try a lower learning rate, leaky ReLU or He "
+    "initialization."
+)
+
 
 @dataclass(frozen=True)
 class Flag:
@@ -64,6 +74,10 @@ def _names(layers: Sequence[str]) -> str:
     return f"{shown} and {more} more" if more > 0 else shown
 
 
+def _its(indices: Sequence[int]) -> str:
+    return "its" if len(indices) == 1 else "their"
+
+
 def _vanishing(recent: list[LayerStats]) -> Flag | None:
     layers, med = recent[-1].layers, _medians(recent, "grad_norm")
     finite = [i for i, m in enumerate(med) if math.isfinite(m)]
@@ -77,14 +91,13 @@ def _vanishing(recent: list[LayerStats]) -> Flag | None:
         return None
     worst = min(low, key=lambda i: med[i])
     ratio = med[worst] / med[top]
+    advice = DEAD_ADVICE if med[worst] == 0 else VANISHING_ADVICE
     return Flag(
         "warning",
         "Vanishing gradients",
         f"Gradients reaching {_names([layers[i] for i in low])} are under 1% of those at "
         f"{layers[top]}: {layers[worst]} gets {med[worst]:.3g} against {med[top]:.3g} "
-        f"({ratio:.2%}, median of the last {len(recent)} measurements). These layers barely "
-        "learn. Try ReLU instead of sigmoid/tanh, He initialization, batch normalization, or "
-        "residual connections.",
+        f"(a ratio of {ratio:.2g}; medians of the last {len(recent)} measurements). {advice}",
         tuple(layers[i] for i in low),
         {"smallest_grad_norm": med[worst], "largest_grad_norm": med[top], "ratio": ratio},
     )
@@ -111,7 +124,7 @@ def _exploding(recent: list[LayerStats]) -> Flag | None:
         peak = max(_inf_if_nan(last.grad_norm[i]) for i in big)
         parts.append(
             f"the gradient norm of {_names([last.layers[i] for i in big])} reached {peak:.3g} "
-            f"at step {last.step} (above {EXPLODING_NORM:.0e})"
+            f"at step {last.step} (above {EXPLODING_NORM:g})"
         )
     if grows:
         parts.append(
@@ -146,9 +159,9 @@ def _update_ratio(recent: list[LayerStats]) -> list[Flag]:
                 "warning",
                 "Learning rate too high",
                 f"Each step changes {_names([layers[i] for i in high])} by up to {peak:.1%} of "
-                f"its size (update/weight ratio {peak:.3g}, median of the last {len(recent)} "
-                f"measurements), where about {HEALTHY_UPDATE_RATIO:.0e} is typical. Steps this "
-                "big make training jumpy or unstable: lower the learning rate.",
+                f"{_its(high)} size (update/weight ratio {peak:.3g}, median of the last "
+                f"{len(recent)} measurements), where about {HEALTHY_UPDATE_RATIO:g} is typical. "
+                "Steps this big make training jumpy or unstable: lower the learning rate.",
                 tuple(layers[i] for i in high),
                 {"max_update_ratio": peak, "healthy_update_ratio": HEALTHY_UPDATE_RATIO},
             )
@@ -156,6 +169,7 @@ def _update_ratio(recent: list[LayerStats]) -> list[Flag]:
     low = [i for i, r in enumerate(med) if r < LOW_UPDATE_RATIO]
     if low:
         least = min(med[i] for i in low)
+        amount = "not at all" if least == 0 else f"by only {least:.3g} of {_its(low)} size"
         advice = (
             "The learning rate looks too low: if the loss is flat too, try it 10x higher."
             if len(low) == len(layers)
@@ -165,9 +179,9 @@ def _update_ratio(recent: list[LayerStats]) -> list[Flag]:
             Flag(
                 "info",
                 "Learning has stalled",
-                f"Each step changes {_names([layers[i] for i in low])} by only {least:.3g} of "
-                f"its size (median of the last {len(recent)} measurements), where about "
-                f"{HEALTHY_UPDATE_RATIO:.0e} is typical. {advice}",
+                f"Each step changes {_names([layers[i] for i in low])} {amount} (median of the "
+                f"last {len(recent)} measurements), where about {HEALTHY_UPDATE_RATIO:g} of "
+                f"{_its(low)} size is typical. {advice}",
                 tuple(layers[i] for i in low),
                 {"min_update_ratio": least, "healthy_update_ratio": HEALTHY_UPDATE_RATIO},
             )
@@ -176,7 +190,7 @@ def _update_ratio(recent: list[LayerStats]) -> list[Flag]:
 
 
 def gradient_flags(source: RunView | Sequence[LayerStats], window: int = WINDOW) -> list[Flag]:
-    """Findings about the recent gradient flow of a run (or a `layer_stats` tuple), warnings first."""
+    """Findings about a run's recent gradient flow (or a `layer_stats` tuple), warnings first."""
     if window < 1:
         raise ValueError(f"window must be at least 1 measurement, got {window}")
     stats = source.layer_stats if isinstance(source, RunView) else source

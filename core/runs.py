@@ -27,7 +27,7 @@ from typing import Any
 
 from core.config import RunConfig
 from core.engine import DEFAULT_MEMORY_BUDGET, plan_run
-from core.events import ACTIVE_STATUSES, EpochEnd, StatusChange
+from core.events import ACTIVE_STATUSES, StatusChange
 from core.run_state import RunState, RunView
 from core.serialize import to_dict
 from core.store import RunRecord, RunStore
@@ -181,9 +181,9 @@ class RunRegistry:
                 break
             state.apply(batch)
             now = time.monotonic()
-            if now - last_save >= SAVE_EVERY_S or any(
-                isinstance(e, (EpochEnd, StatusChange)) for e in batch
-            ):
+            # Status changes are saved at once; metrics every few seconds (a snapshot is ~100 KB
+            # of JSON, too much to write after every tiny epoch).
+            if now - last_save >= SAVE_EVERY_S or any(isinstance(e, StatusChange) for e in batch):
                 self.store.save(state.snapshot())
                 last_save = now
         process.join(timeout=10)
@@ -236,15 +236,15 @@ class RunRegistry:
         """Block until the run is no longer active (CLI and tests); returns its final view."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            view = self.snapshot(run_id)
-            if view is None:
+            state = self.get(run_id)
+            if state is None:
                 raise KeyError(run_id)
             with self._lock:
                 supervised = run_id in self._workers
-            if not view.active and not supervised:
-                return view
+            if state.status not in ACTIVE_STATUSES and not supervised:
+                return state.snapshot()
             if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError(f"run {run_id} still {view.status} after {timeout} s")
+                raise TimeoutError(f"run {run_id} still {state.status} after {timeout} s")
             time.sleep(poll_s)
 
     # -- steering -----------------------------------------------------------------------------

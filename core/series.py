@@ -14,9 +14,7 @@ import numpy as np
 T = TypeVar("T")
 
 
-def minmax_downsample(
-    xs: np.ndarray, ys: np.ndarray, max_points: int
-) -> tuple[np.ndarray, np.ndarray]:
+def minmax_downsample(xs: np.ndarray, ys: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
     """At most ~`max_points` points: per equal-width x bucket, the min and max y, in x order."""
     n = len(xs)
     if n <= max_points or max_points < 4:
@@ -24,19 +22,15 @@ def minmax_downsample(
     buckets = max(1, (max_points - 2) // 2)
     span = float(xs[-1] - xs[0]) or 1.0
     ids = np.minimum(((xs - xs[0]) / span * buckets).astype(np.int64), buckets - 1)
-    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-    ends = np.r_[starts[1:], n]
-    keep = [0, n - 1]
-    for s, e in zip(starts, ends):
-        chunk = ys[s:e]
-        finite = np.isfinite(chunk)
-        if not finite.any():
-            keep.append(s)
-            continue
-        masked_lo = np.where(finite, chunk, np.inf)
-        masked_hi = np.where(finite, chunk, -np.inf)
-        keep.extend((s + int(np.argmin(masked_lo)), s + int(np.argmax(masked_hi))))
-    idx = np.unique(np.asarray(keep))
+    # NaN/inf sort last, so a bucket's first entry is its finite minimum and its last finite
+    # entry its maximum; sorting by (bucket, y) finds both for every bucket at once.
+    order = np.lexsort((np.where(np.isfinite(ys), ys, np.inf), ids))
+    sorted_ids = ids[order]
+    firsts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
+    lasts = np.r_[firsts[1:] - 1, n - 1]
+    finite_y = np.where(np.isfinite(ys), ys, -np.inf)
+    order_hi = np.lexsort((finite_y, ids))
+    idx = np.unique(np.concatenate([[0, n - 1], order[firsts], order_hi[lasts]]))
     return xs[idx], ys[idx]
 
 

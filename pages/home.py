@@ -8,7 +8,7 @@ from core.presets import PRESETS
 from pages.ui import state
 from pages.ui.prose import prose
 
-st.title("🧪 Backprop Lab")
+st.title(":material/science: Backprop Lab")
 st.markdown(prose("home"))
 
 st.subheader("One-click starters")
@@ -23,9 +23,9 @@ for col, preset in zip(st.columns(len(PRESETS)), PRESETS.values(), strict=True):
             on_click=state.launch,
             args=(preset.config,),
             type="primary",
-            icon="▶️",
+            icon=":material/play_arrow:",
         ):
             st.switch_page("pages/playground.py")
 
 st.subheader("Or set it up yourself")
-st.page_link("pages/playground.py", label="Open the Playground", icon="🎛️")
+st.page_link("pages/playground.py", label="Open the Playground", icon=":material/tune:")

@@ -14,7 +14,7 @@ registry = state.registry()
 owner = state.owner()
 run_id = state.selected_run(registry, owner)
 
-st.title("🎛️ Playground")
+st.title(":material/tune: Playground")
 
 with st.sidebar:
     st.selectbox(
@@ -38,7 +38,7 @@ left.button(
     "Start",
     key="playground.start",
     type="primary",
-    icon="▶️",
+    icon=":material/play_arrow:",
     on_click=state.start_run,
     args=(cfg,),
     disabled=bool(problem),

@@ -19,7 +19,7 @@ from pages.ui.runs_table import (
 registry = state.registry()
 owner = state.owner()
 
-st.title("📋 Runs")
+st.title(":material/table_chart: Runs")
 records = registry.list(owner)
 if not records:
     st.info("No runs yet. Start one from **Home** or the **Playground**.")
@@ -59,7 +59,9 @@ metric = st.segmented_control(
     }.get,
     key="runs.metric",
 )
-labels = [f"{v.run_id[-6:]} · {v.config['data']['name']} · {v.config['model']['kind']}" for v in views]
+labels = [
+    f"{v.run_id[-6:]} · {v.config['data']['name']} · {v.config['model']['kind']}" for v in views
+]
 st.plotly_chart(
     figures.compare_runs(views, metric or "step_loss", labels),
     key="runs.compare_chart",
@@ -102,13 +104,13 @@ for view in views:
         if cols[3].button(
             "Open in playground",
             key=f"runs.open.{view.run_id}",
-            icon="🎛️",
+            icon=":material/tune:",
             on_click=open_in_playground,
-            args=(view,),
+            args=(view.run_id,),
         ):
             st.switch_page("pages/playground.py")
 
-with st.popover(f"Delete {len(selected)} selected run(s)…", icon="🗑️"):
+with st.popover(f"Delete {len(selected)} selected run(s)…", icon=":material/delete:"):
     st.markdown(f"Delete **{len(selected)}** run(s) and their files? This cannot be undone.")
     st.button(
         "Yes, delete",

@@ -72,13 +72,16 @@ def run_plan(cfg_json: str, memory_budget: int) -> tuple[dict | None, str]:
 def data_inputs(draft: DataConfig) -> tuple[DataConfig, DataSpec | None, list[str]]:
     """Task group, dataset and that dataset's own parameters."""
     groups = list(dict.fromkeys(e.group for e in DATASETS.values()))
-    group = st.segmented_control(
-        "Kind of data",
-        groups,
-        default=DATASETS[draft.name].group if draft.name in DATASETS else groups[0],
-        format_func=lambda g: GROUP_TITLES.get(g, g),
-        key=f"{KEY}.data.group",
-    ) or DATASETS.get(draft.name, DATASETS["spiral"]).group
+    group = (
+        st.segmented_control(
+            "Kind of data",
+            groups,
+            default=DATASETS[draft.name].group if draft.name in DATASETS else groups[0],
+            format_func=lambda g: GROUP_TITLES.get(g, g),
+            key=f"{KEY}.data.group",
+        )
+        or DATASETS.get(draft.name, DATASETS["spiral"]).group
+    )
     names = [n for n, e in DATASETS.items() if e.group == group]
     name = st.selectbox(
         "Dataset",
@@ -154,9 +157,7 @@ def train_inputs(draft: RunConfig, spec: DataSpec | None) -> tuple[RunConfig, li
     devices = ["auto", *available_devices()]
     if draft.device not in devices:
         devices.append(draft.device)
-    device = st.selectbox(
-        "Device", devices, index=devices.index(draft.device), key=f"{KEY}.device"
-    )
+    device = st.selectbox("Device", devices, index=devices.index(draft.device), key=f"{KEY}.device")
     return replace(cfg, train=replace(train, loss=loss), device=device), errors + seed_errors
 
 

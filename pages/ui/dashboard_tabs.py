@@ -45,7 +45,9 @@ def show_tabs(view: RunView) -> None:
     if st.session_state.get(TAB_KEY) not in TABS:
         st.session_state.pop(TAB_KEY, None)
     tabs = st.tabs(TABS, key=TAB_KEY, on_change="rerun")
-    for tab, render in zip(tabs, (curves_tab, gradients_tab, predictions_tab, model_tab), strict=True):
+    for tab, render in zip(
+        tabs, (curves_tab, gradients_tab, predictions_tab, model_tab), strict=True
+    ):
         if tab.open is not False:
             with tab:
                 render(view)
@@ -54,7 +56,12 @@ def show_tabs(view: RunView) -> None:
 def curves_tab(view: RunView) -> None:
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     smoothing = left.slider(
-        "Smoothing", 0.0, 0.99, 0.6, 0.01, key="dashboard.smoothing",
+        "Smoothing",
+        0.0,
+        0.99,
+        0.6,
+        0.01,
+        key="dashboard.smoothing",
         help="Exponential moving average of the step loss (like TensorBoard).",
     )
     log_y = right.toggle("Log scale", key="dashboard.log_y")
@@ -75,10 +82,9 @@ def _numbers(numbers: Any) -> str:
 def gradients_tab(view: RunView) -> None:
     flags = gradient_flags(view.layer_stats)
     for flag in flags:
-        show = {"error": st.error, "warning": st.warning}.get(flag.level, st.info)
-        layers = f"\n\nLayers: {', '.join(flag.layers)}" if flag.layers else ""
+        show = st.warning if flag.level == "warning" else st.info
         numbers = _numbers(flag.numbers)
-        show(f"**{flag.title}** — {flag.message}{layers}" + (f"\n\n{numbers}" if numbers else ""))
+        show(f"**{flag.title}** — {flag.message}" + (f"\n\n`{numbers}`" if numbers else ""))
     if view.layer_stats and not flags:
         st.success("Gradients look healthy: no layer is vanishing or exploding.")
     chart(cached_figure(view, figures.grad_norm_lines), "dashboard.grad_lines")
@@ -92,7 +98,9 @@ def predictions_tab(view: RunView) -> None:
         st.caption(f"Predictions of the model at step {view.samples_step:,}.")
     if kind == "text":
         s = view.samples
-        st.markdown(f"Prompt `{s.get('static_prompt', '').strip()}`, then the model's own characters:")
+        st.markdown(
+            f"Prompt `{s.get('static_prompt', '').strip()}`, then the model's own characters:"
+        )
         st.code(s.get("static_prompt", "") + s.get("generated", ""), language=None, wrap_lines=True)
         return
     if kind in ("sequence", "table"):
@@ -108,7 +116,9 @@ def model_tab(view: RunView) -> None:
     cols = st.columns(3)
     cols[0].metric("Parameters", f"{summary.get('total_params', 0):,}")
     cols[1].metric("Training memory (est.)", f"{summary.get('estimated_bytes', 0) / 2**20:.1f} MB")
-    cols[2].metric("Examples (train / val)", f"{summary.get('n_train', 0):,} / {summary.get('n_val', 0):,}")
+    cols[2].metric(
+        "Examples (train / val)", f"{summary.get('n_train', 0):,} / {summary.get('n_val', 0):,}"
+    )
     st.dataframe(figures.model_summary_table(summary), hide_index=True, key="dashboard.summary")
     with st.expander("Configuration (JSON)"):
         st.json(view.config)

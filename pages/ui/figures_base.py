@@ -38,7 +38,7 @@ def thin(
 
 
 def even_indices(n: int, max_points: int = MAX_TRACE_POINTS) -> list[int]:
-    """Indices of at most `max_points` evenly spaced items out of `n`, the first and last included."""
+    """Indices of at most `max_points` evenly spaced items of `n`, first and last included."""
     if n <= max_points:
         return list(range(n))
     return sorted(set(np.linspace(0, n - 1, max_points).round().astype(int).tolist()))

@@ -127,7 +127,7 @@ def compare_runs(
     labels: list[str],
     smoothing: float = 0.6,
 ) -> go.Figure:
-    """Several runs overlaid on one chart: smoothed step loss, or validation loss/metric per epoch."""
+    """Several runs on one chart: smoothed step loss, or validation loss/metric per epoch."""
     if len(labels) != len(views):
         raise ValueError(f"need one label per run: got {len(labels)} labels for {len(views)} runs")
     if metric not in ("step_loss", "val_loss", "val_metric"):

@@ -1,4 +1,4 @@
-"""Gradient flow: how strongly each layer learns, as lines, as a heatmap, and as update/weight ratio.
+"""Gradient flow: how strongly each layer learns, as lines, a heatmap and the update/weight ratio.
 
 All three read `RunView.layer_stats`; layers are drawn in forward order, first layer darkest.
 """
@@ -66,7 +66,7 @@ def grad_norm_lines(view: RunView, log_y: bool = True) -> go.Figure:
 
 
 def grad_heatmap(view: RunView) -> go.Figure:
-    """Layer (rows, first layer on top) by step (columns), coloured by log10 of the gradient norm."""
+    """Layer (rows, first on top) by step (columns), coloured by log10 of the gradient norm."""
     fig = new_figure(
         "Gradient flow through the layers", "step", "layer (input at top)", uirev("grad_heat", view)
     )
@@ -109,8 +109,8 @@ def update_ratio(view: RunView) -> go.Figure:
         y=[HEALTHY_UPDATE_RATIO, HEALTHY_UPDATE_RATIO],
         name="typical healthy value (1e-3)",
         mode="lines+text",
-        text=["", "healthy ≈ 1e-3"],
-        textposition="top left",
+        text=["healthy ≈ 1e-3", ""],
+        textposition="bottom right",
         textfont=dict(color=theme.REFERENCE, size=theme.SMALL_SIZE + 2),
         line=dict(color=theme.REFERENCE, dash="dash", width=2),
         hoverinfo="skip",

@@ -81,6 +81,7 @@ def _value_map(
         zmax=hi,
         colorscale=theme.VALUE_SCALE,
         contours=dict(coloring="heatmap", showlines=False),
+        line_width=0,
         colorbar=dict(title=dict(text="value")),
         hovertemplate="(%{x:.2f}, %{y:.2f})<br>predicted %{z:.3g}<extra></extra>",
         name="prediction",
@@ -133,6 +134,7 @@ def decision_boundary(view: RunView) -> go.Figure:
             zmax=1.0,
             colorscale=theme.PROBABILITY_SCALE,
             contours=dict(coloring="heatmap", showlines=False),
+            line_width=0,
             colorbar=dict(title=dict(text=f"P({names[1]})")),
             hovertemplate=f"(%{{x:.2f}}, %{{y:.2f}})<br>P({names[1]}) %{{z:.2f}}<extra></extra>",
             name="probability",
@@ -308,7 +310,7 @@ NOT_FIGURES = frozenset({"text", "sequence", "table"})  # the page shows these a
 
 
 def predictions_figure(view: RunView) -> go.Figure | None:
-    """The predictions figure for this run's samples kind; None where the page shows text/a table."""
+    """The figure for this run's samples kind; None where the page shows text or a table."""
     kind = view.samples_kind or view.summary.get("spec", {}).get("sample_kind", "")
     if kind in NOT_FIGURES:
         return None

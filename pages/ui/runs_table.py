@@ -97,13 +97,16 @@ def step_loss_csv(view: RunView) -> str:
     return buf.getvalue()
 
 
-def open_in_playground(view: RunView) -> None:
+def open_in_playground(run_id: str) -> None:
     """Show this run on the playground, with its configuration loaded into the form."""
+    view = state.registry().snapshot(run_id)
+    if view is None:
+        return
     try:
         state.load_draft(RunConfig.from_dict(view.config))
     except ValueError:
         pass  # a config from an older version: show the run, keep the current form
-    state.select_run(view.run_id)
+    state.select_run(run_id)
 
 
 def delete_runs(run_ids: list[str]) -> None:

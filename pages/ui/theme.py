@@ -70,7 +70,7 @@ TEMPLATE = _template()
 
 
 def layer_colors(n: int) -> list[str]:
-    """`n` colours running from the first layer (dark) to the last (light), as 'rgb(...)' strings."""
+    """`n` colours from the first layer (dark) to the last (light), as 'rgb(...)' strings."""
     if n <= 0:
         return []
     if n == 1:

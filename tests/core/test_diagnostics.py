@@ -147,3 +147,11 @@ def test_flags_are_frozen_and_window_is_checked():
         flag.title = "x"  # type: ignore[misc]
     with pytest.raises(ValueError, match="window"):
         gradient_flags(HEALTHY, window=0)
+
+
+def test_zero_gradients_point_to_dead_units_and_zero_updates_to_no_learning():
+    ratios = [[0.0, 0.0, 1e-3, 1e-3]] * 5
+    flags = gradient_flags(stream([[0.0, 0.0, 0.3, 1.2]] * 5, ratios))
+    assert titles(flags) == ["Vanishing gradients", "Learning has stalled"]
+    assert "dead ReLUs" in flags[0].message and "ReLU instead" not in flags[0].message
+    assert "not at all" in flags[1].message and "while others still move" in flags[1].message
