@@ -41,13 +41,13 @@ CASES: dict[str, RunConfig] = {
         data=DataConfig(name="digits", n_samples=1797),
         model=CNNConfig(),
         optim=OptimConfig(name="adam", lr=1e-3),
-        train=TrainConfig(epochs=15, batch_size=64),
+        train=TrainConfig(epochs=40, batch_size=64),
     ),
     "lstm_reverse": RunConfig(
         data=DataConfig(name="reverse", n_samples=2000, seq_len=8),
         model=RNNConfig(cell="lstm", hidden_size=64),
         optim=OptimConfig(name="adam", lr=3e-3),
-        train=TrainConfig(epochs=8, batch_size=64),
+        train=TrainConfig(epochs=20, batch_size=64),
     ),
 }
 

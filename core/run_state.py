@@ -6,6 +6,7 @@ immutable, thinned copy the UI can read without locks.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -65,9 +66,9 @@ class RunView:
 
     def best_val_metric(self) -> float | None:
         """Best validation metric so far (max accuracy, or min error for regression)."""
-        if not self.epochs:
+        values = [e.val_metric for e in self.epochs if math.isfinite(e.val_metric)]
+        if not values:
             return None
-        values = [e.val_metric for e in self.epochs]
         return min(values) if self.epochs[-1].metric_name == "mae" else max(values)
 
 

@@ -14,7 +14,9 @@ import numpy as np
 T = TypeVar("T")
 
 
-def minmax_downsample(xs: np.ndarray, ys: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+def minmax_downsample(
+    xs: np.ndarray, ys: np.ndarray, max_points: int
+) -> tuple[np.ndarray, np.ndarray]:
     """At most ~`max_points` points: per equal-width x bucket, the min and max y, in x order."""
     n = len(xs)
     if n <= max_points or max_points < 4:

@@ -30,8 +30,9 @@ class Task:
     def loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
-    def metric_sums(self, out: torch.Tensor, y: torch.Tensor) -> tuple[float, int]:
-        """(sum of per-item scores, item count) so epoch metrics aggregate exactly over batches."""
+    def metric_sums(self, out: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(sum of per-item scores, item count) as 0-d tensors, so epoch metrics aggregate exactly
+        over batches without a device sync per step."""
         raise NotImplementedError
 
 
@@ -57,8 +58,8 @@ class ClassificationTask(Task):
         target = _one_hot_like(out, y)
         return REGRESSION_LOSSES[name](probs, target)
 
-    def metric_sums(self, out: torch.Tensor, y: torch.Tensor) -> tuple[float, int]:
-        return float((out.argmax(-1) == y).sum()), int(y.numel())
+    def metric_sums(self, out: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return (out.argmax(-1) == y).sum(), torch.tensor(y.numel())
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,9 @@ class TokenTask(Task):
     def loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1), ignore_index=IGNORE)
 
-    def metric_sums(self, out: torch.Tensor, y: torch.Tensor) -> tuple[float, int]:
+    def metric_sums(self, out: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         scored = y != IGNORE
-        return float(((out.argmax(-1) == y) & scored).sum()), int(scored.sum())
+        return ((out.argmax(-1) == y) & scored).sum(), scored.sum()
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,8 @@ class RegressionTask(Task):
     def loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return REGRESSION_LOSSES[self.loss_name](out, y.reshape(out.shape))
 
-    def metric_sums(self, out: torch.Tensor, y: torch.Tensor) -> tuple[float, int]:
-        return float((out - y.reshape(out.shape)).abs().sum()), int(out.numel())
+    def metric_sums(self, out: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return (out - y.reshape(out.shape)).abs().sum(), torch.tensor(out.numel())
 
 
 REGRESSION_LOSSES = {

@@ -19,7 +19,7 @@ from core.optim import OptimConfig, lr_factor, set_lr
 from core.tasks import LossName, Task
 
 EVAL_BATCH = 1024
-TRAIN_METRIC_SUBSET = 2048
+VAL_BUDGET = 0.03  # validation may take at most this share of training time
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,7 @@ class Trainer:
         self.last_loss: float | None = None
         self.metrics: EpochMetrics | None = None
         self._lr_dirty = True
+        self._val_every = 1
         self._l1_params = [p for n, p in model.named_parameters() if p.dim() > 1]
         self._hooks = {h: self._overriders(h) for h in HOOKS}
 
@@ -151,8 +152,9 @@ class Trainer:
             for epoch in range(self.cfg.epochs):
                 self.epoch = epoch
                 self._call("on_epoch_start")
+                epoch_start = time.perf_counter()
                 self._train_epoch(x, y)
-                self.metrics = self.evaluate()
+                self.metrics = self.evaluate(time.perf_counter() - epoch_start)
                 self._call("on_eval_end", self.metrics)
                 self._call("on_epoch_end")
                 if self.should_stop or self.step >= self.total_steps:
@@ -174,6 +176,9 @@ class Trainer:
         scheduled = self.optim_cfg.schedule != "constant"
         after_backward, batch_end = self._hooks["on_after_backward"], self._hooks["on_batch_end"]
         model.train()
+        self._epoch_loss, self._epoch_steps = 0.0, 0
+        self._epoch_score = torch.zeros((), device=self.device, dtype=torch.float64)
+        self._epoch_count = torch.zeros((), device=self.device, dtype=torch.float64)
         perm = torch.randperm(x.shape[0], generator=self.generator).to(self.device)
         bs = self.batch_size
         for i in range(self.steps_per_epoch):
@@ -181,7 +186,8 @@ class Trainer:
             if scheduled or self._lr_dirty:
                 self._update_lr()
                 self._lr_dirty = False
-            loss = task.loss(model(x[idx]), y[idx])
+            out, target = model(x[idx]), y[idx]
+            loss = task.loss(out, target)
             loss_value = loss.item()
             if not math.isfinite(loss_value):
                 raise DivergedError(self.step, self.last_loss, DIVERGED_HINT)
@@ -194,6 +200,12 @@ class Trainer:
             if clip:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
             opt.step()
+            with torch.no_grad():  # running train metric: a few tensor ops, no device sync
+                score, count = task.metric_sums(out.detach(), target)
+                self._epoch_score += score
+                self._epoch_count += count
+            self._epoch_loss += loss_value
+            self._epoch_steps += 1
             self.step += 1
             self.samples_seen += bs
             self.last_loss = loss_value
@@ -203,29 +215,42 @@ class Trainer:
                 self.should_stop = True
                 return
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def measure(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
         """(mean loss, metric) of the model in eval mode over `x`, `y`, batched."""
         was_training = self.model.training
         self.model.eval()
-        loss_sum, score_sum, count = 0.0, 0.0, 0
+        loss_sum, score_sum, count = 0.0, 0.0, 0.0
         for i in range(0, x.shape[0], EVAL_BATCH):
             xb = x[i : i + EVAL_BATCH].to(self.device)
             yb = y[i : i + EVAL_BATCH].to(self.device)
             out = self.model(xb)
             score, n = self.task.metric_sums(out, yb)
-            loss_sum += self.task.loss(out, yb).item() * n
-            score_sum += score
-            count += n
+            loss_sum += self.task.loss(out, yb).item() * float(n)
+            score_sum += float(score)
+            count += float(n)
         self.model.train(was_training)
-        count = max(count, 1)
+        count = max(count, 1.0)
         return loss_sum / count, score_sum / count
 
-    def evaluate(self) -> EpochMetrics:
-        """Validation loss/metric, and the same on a fixed slice of the training data."""
-        n = min(TRAIN_METRIC_SUBSET, self.data.n_train)
-        train_loss, train_metric = self.measure(self.data.x_train[:n], self.data.y_train[:n])
+    def evaluate(self, epoch_s: float = 0.0) -> EpochMetrics:
+        """Epoch metrics: the training side is the running average over the epoch's steps (like
+        Keras), so it costs no extra forward passes. Validation runs in eval mode on the whole
+        validation set; when that costs more than VAL_BUDGET of training time (tiny epochs), it
+        runs every few epochs instead (val fields are NaN in between) and always on the last one.
+        """
+        train_loss = self._epoch_loss / max(self._epoch_steps, 1)
+        train_metric = float(self._epoch_score) / max(float(self._epoch_count), 1.0)
+        last = (
+            self.should_stop or self.step >= self.total_steps or self.epoch == self.cfg.epochs - 1
+        )
+        if not last and (self.epoch + 1) % self._val_every:
+            return EpochMetrics(train_loss, train_metric, math.nan, math.nan)
+        t0 = time.perf_counter()
         val_loss, val_metric = self.measure(self.data.x_val, self.data.y_val)
+        cost = time.perf_counter() - t0
+        if epoch_s > 0:
+            self._val_every = max(1, math.ceil(cost / (VAL_BUDGET * epoch_s)))
         if not math.isfinite(val_loss):
             raise DivergedError(self.step, self.last_loss, DIVERGED_HINT)
         return EpochMetrics(train_loss, train_metric, val_loss, val_metric)

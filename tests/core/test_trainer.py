@@ -77,7 +77,10 @@ def test_events_cover_steps_epochs_and_views():
     assert steps == list(range(1, trainer.step + 1))
     epochs = [e for e in events if isinstance(e, EpochEnd)]
     assert [e.epoch for e in epochs] == [1, 2, 3]
-    assert all(0 <= e.val_metric <= 1 for e in epochs)
+    assert all(0 <= e.train_metric <= 1 for e in epochs)
+    measured = [e.val_metric for e in epochs if not math.isnan(e.val_metric)]
+    assert measured and all(0 <= m <= 1 for m in measured)
+    assert not math.isnan(epochs[-1].val_loss), "the last epoch is always validated"
     kinds = {type(e).__name__ for e in events}
     assert {"LayerStats", "Histograms", "ActivationStats", "Samples", "Progress"} <= kinds
 
