@@ -100,7 +100,10 @@ def train_run(
     """Train `cfg` here with full instrumentation, streaming events to `emit`; return the trainer."""
     run = prepare(cfg)
     optimizer = build_optimizer(run.model.parameters(), cfg.optim)
-    callbacks = standard_callbacks(emit, control) + list(extra_callbacks or [])
+    snapshots = (
+        os.path.join(os.path.dirname(checkpoint_path), "snapshots") if checkpoint_path else None
+    )
+    callbacks = standard_callbacks(emit, control, snapshots) + list(extra_callbacks or [])
     trainer = Trainer(
         run.model,
         run.task,

@@ -117,6 +117,40 @@ class Samples:
 
 
 @dataclass(frozen=True)
+class Insight:
+    """A timeline frame: what the model does with a few fixed inputs at one step.
+
+    `samples` is the sample-prediction payload (without static parts); `feature_maps` (CNNs),
+    `attention` (Transformers) and `recurrent` (RNNs) are filled when the model has such layers
+    (see core.probes for their keys). `snapshot` names the weight file saved with this frame.
+    """
+
+    step: int
+    samples: dict[str, Any] = field(default_factory=dict)
+    feature_maps: dict[str, Any] = field(default_factory=dict)
+    attention: dict[str, Any] = field(default_factory=dict)
+    recurrent: dict[str, Any] = field(default_factory=dict)
+    snapshot: str = ""
+
+
+@dataclass(frozen=True)
+class Confusion:
+    """Confusion matrix on the validation set (rows: true class, columns: predicted), per-class
+    accuracy, and the most confidently wrong examples (with pixels 0-255 for images)."""
+
+    step: int
+    epoch: int
+    class_names: tuple[str, ...]
+    matrix: tuple[tuple[int, ...], ...]
+    per_class_accuracy: tuple[float, ...]
+    wrong_index: tuple[int, ...] = ()
+    wrong_true: tuple[int, ...] = ()
+    wrong_pred: tuple[int, ...] = ()
+    wrong_confidence: tuple[float, ...] = ()
+    wrong_pixels: tuple = ()  # (N, H, W, C) uint8 lists for image datasets
+
+
+@dataclass(frozen=True)
 class StatusChange:
     """The run entered a new status; `hint` is plain-language advice for learners."""
 
@@ -135,5 +169,7 @@ Event = (
     | Histograms
     | ActivationStats
     | Samples
+    | Insight
+    | Confusion
     | StatusChange
 )

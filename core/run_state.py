@@ -15,9 +15,11 @@ from typing import Any
 from core.events import (
     ACTIVE_STATUSES,
     ActivationStats,
+    Confusion,
     EpochEnd,
     Event,
     Histograms,
+    Insight,
     LayerStats,
     Progress,
     Samples,
@@ -29,6 +31,8 @@ from core.series import BoundedLog, BoundedSeries
 MAX_POINTS = 2000
 MAX_LAYER_STATS = 300
 MAX_HISTOGRAMS = 60
+MAX_FRAMES = 32  # timeline frames (Insight events) a view carries
+STORED_FRAMES = 12  # ...and a stored snapshot keeps (they hold feature maps: big)
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ class RunView:
     samples_kind: str = ""
     samples_step: int = 0
     samples: dict[str, Any] = field(default_factory=dict)
+    insights: tuple[Insight, ...] = ()
+    confusions: tuple[Confusion, ...] = ()
 
     @property
     def active(self) -> bool:
@@ -90,10 +96,14 @@ class RunState:
         self.layer_stats: BoundedLog[LayerStats] = BoundedLog(4 * MAX_LAYER_STATS)
         self.histograms: BoundedLog[Histograms] = BoundedLog(4 * MAX_HISTOGRAMS)
         self.activations: BoundedLog[ActivationStats] = BoundedLog(4 * MAX_LAYER_STATS)
+        self.insights: BoundedLog[Insight] = BoundedLog(2 * MAX_FRAMES)
+        self.confusions: BoundedLog[Confusion] = BoundedLog(2 * MAX_FRAMES)
         for log, items in (
             (self.layer_stats, view.layer_stats),
             (self.histograms, view.histograms),
             (self.activations, view.activations),
+            (self.insights, view.insights),
+            (self.confusions, view.confusions),
         ):
             for item in items:
                 log.append(item)
@@ -140,12 +150,16 @@ class RunState:
                         self.samples = {}
                     self.samples.update(ev.payload)
                     self.samples_kind, self.samples_step = ev.kind, ev.step
+                elif isinstance(ev, Insight):
+                    self.insights.append(ev)
+                elif isinstance(ev, Confusion):
+                    self.confusions.append(ev)
                 elif isinstance(ev, StatusChange):
                     self._set_status(ev)
             self.version += 1
 
-    def snapshot(self, max_points: int = MAX_POINTS) -> RunView:
-        """A bounded, immutable copy for the UI and the store."""
+    def snapshot(self, max_points: int = MAX_POINTS, max_frames: int = MAX_FRAMES) -> RunView:
+        """A bounded, immutable copy for the UI (and, with fewer frames, for the store)."""
         with self._lock:
             steps, losses = self.loss.points(max_points)
             return RunView(
@@ -173,4 +187,6 @@ class RunState:
                 samples_kind=self.samples_kind,
                 samples_step=self.samples_step,
                 samples=dict(self.samples),
+                insights=tuple(self.insights.thinned(max_frames)),
+                confusions=tuple(self.confusions.thinned(max_frames)),
             )

@@ -28,7 +28,7 @@ from typing import Any
 from core.config import RunConfig
 from core.engine import DEFAULT_MEMORY_BUDGET, plan_run
 from core.events import ACTIVE_STATUSES, StatusChange
-from core.run_state import RunState, RunView
+from core.run_state import STORED_FRAMES, RunState, RunView
 from core.serialize import to_dict
 from core.store import RunRecord, RunStore
 
@@ -133,7 +133,7 @@ class RunRegistry:
             self._states[run_id] = state
             self._configs[run_id] = cfg.to_json()
             self._queue.append(run_id)
-            self.store.save(state.snapshot())
+            self.store.save(state.snapshot(max_frames=STORED_FRAMES))
             self._launch_queued()
         return run_id
 
@@ -184,7 +184,7 @@ class RunRegistry:
             # Status changes are saved at once; metrics every few seconds (a snapshot is ~100 KB
             # of JSON, too much to write after every tiny epoch).
             if now - last_save >= SAVE_EVERY_S or any(isinstance(e, StatusChange) for e in batch):
-                self.store.save(state.snapshot())
+                self.store.save(state.snapshot(max_frames=STORED_FRAMES))
                 last_save = now
         process.join(timeout=10)
         if state.status in ACTIVE_STATUSES:
@@ -193,7 +193,7 @@ class RunRegistry:
                 f"The training process ended unexpectedly (exit code {process.exitcode}).",
                 "It may have run out of memory; try a smaller model or batch size.",
             )
-        self.store.save(state.snapshot())
+        self.store.save(state.snapshot(max_frames=STORED_FRAMES))
         with self._lock:
             worker = self._workers.pop(run_id, None)
             if worker is not None:
@@ -268,7 +268,7 @@ class RunRegistry:
             if run_id in self._queue and cmd[0] == "stop":
                 self._queue.remove(run_id)
                 state.set_status("stopped", "Stopped before it started.")
-                self.store.save(state.snapshot())
+                self.store.save(state.snapshot(max_frames=STORED_FRAMES))
                 return
             worker = self._workers.get(run_id)
             if worker is not None:

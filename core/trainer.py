@@ -16,7 +16,7 @@ import torch.nn as nn
 
 from core.data.base import DataBundle
 from core.optim import OptimConfig, lr_factor, set_lr
-from core.tasks import LossName, Task
+from core.tasks import IGNORE, LossName, Task
 
 EVAL_BATCH = 1024
 VAL_BUDGET = 0.03  # validation may take at most this share of training time
@@ -110,6 +110,7 @@ class Trainer:
         self.start_time = 0.0
         self.last_loss: float | None = None
         self.metrics: EpochMetrics | None = None
+        self.val_predictions: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
         self._lr_dirty = True
         self._val_every = 1
         self._l1_params = [p for n, p in model.named_parameters() if p.dim() > 1]
@@ -216,11 +217,19 @@ class Trainer:
                 return
 
     @torch.inference_mode()
-    def measure(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-        """(mean loss, metric) of the model in eval mode over `x`, `y`, batched."""
+    def measure(
+        self, x: torch.Tensor, y: torch.Tensor, keep_predictions: bool = False
+    ) -> tuple[float, float]:
+        """(mean loss, metric) of the model in eval mode over `x`, `y`, batched.
+
+        With `keep_predictions`, classification/token tasks also leave `self.val_predictions`:
+        (predicted ids, confidences, true ids) over every scored item, for the confusion view.
+        """
         was_training = self.model.training
         self.model.eval()
         loss_sum, score_sum, count = 0.0, 0.0, 0.0
+        keep = keep_predictions and self.task.metric_name == "accuracy"
+        preds, confs, trues = [], [], []
         for i in range(0, x.shape[0], EVAL_BATCH):
             xb = x[i : i + EVAL_BATCH].to(self.device)
             yb = y[i : i + EVAL_BATCH].to(self.device)
@@ -229,7 +238,15 @@ class Trainer:
             loss_sum += self.task.loss(out, yb).item() * float(n)
             score_sum += float(score)
             count += float(n)
+            if keep:
+                conf, pred = out.float().softmax(-1).max(-1)
+                scored = yb != IGNORE
+                preds.append(pred[scored].cpu())
+                confs.append(conf[scored].cpu())
+                trues.append(yb[scored].cpu())
         self.model.train(was_training)
+        if keep:
+            self.val_predictions = (torch.cat(preds), torch.cat(confs), torch.cat(trues))
         count = max(count, 1.0)
         return loss_sum / count, score_sum / count
 
@@ -247,7 +264,7 @@ class Trainer:
         if not last and (self.epoch + 1) % self._val_every:
             return EpochMetrics(train_loss, train_metric, math.nan, math.nan)
         t0 = time.perf_counter()
-        val_loss, val_metric = self.measure(self.data.x_val, self.data.y_val)
+        val_loss, val_metric = self.measure(self.data.x_val, self.data.y_val, True)
         cost = time.perf_counter() - t0
         if epoch_s > 0:
             self._val_every = max(1, math.ceil(cost / (VAL_BUDGET * epoch_s)))

@@ -31,7 +31,7 @@ class MLPConfig(CheckedConfig):
 
     hidden: tuple[int, ...] = field(
         default=(16, 16),
-        metadata={"min": 1, "max": 1024, "max_len": 8, "help": "Neurons in each hidden layer."},
+        metadata={"min": 1, "max": 1024, "max_len": 16, "help": "Neurons in each hidden layer."},
     )
     activation: Activation = field(
         default="relu", metadata={"help": "Non-linearity applied after each hidden layer."}

@@ -1,0 +1,176 @@
+"""The training coach: small rules over a run's metric streams that write specific advice.
+
+Each rule reads a `RunView` and returns a `Flag` (see core.diagnostics) quoting the numbers that
+triggered it, or None. `coach(view)` runs them all, plus the gradient-flow flags; warnings first.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable
+
+from core.diagnostics import Flag, gradient_flags
+from core.run_state import RunView
+
+SPIKE_FACTOR = 3.0  # a step loss this many times the recent median is a spike
+DEAD_RELU_FRACTION = 0.4
+SATURATED_FRACTION = 0.5
+OVERFIT_RISE = 1.10  # validation loss 10% above its best...
+OVERFIT_GAP = 0.25  # ...and 25% above the training loss
+PLATEAU_IMPROVEMENT = 0.01  # under 1% better over the last third of the run
+MIN_EPOCHS = 5
+
+
+def divergence(view: RunView) -> Flag | None:
+    """The run blew up, or its loss spikes far above its recent level."""
+    if view.status == "diverged":
+        return Flag(
+            "warning",
+            "Training diverged",
+            f"{view.message} Lower the learning rate (try 10x lower) and turn on gradient "
+            "clipping (e.g. at 1.0).",
+            numbers={"step": float(view.failed_step)},
+        )
+    losses = [v for v in view.loss_values if math.isfinite(v)]
+    if len(losses) < 40:
+        return None
+    recent = losses[-len(losses) // 4 :]
+    median = statistics.median(losses[-len(losses) // 2 :])
+    peak = max(recent)
+    if median > 0 and peak > SPIKE_FACTOR * median and peak > losses[0]:
+        return Flag(
+            "warning",
+            "Loss spikes",
+            f"The loss jumped to {peak:.3g}, {peak / median:.1f}x its recent median of "
+            f"{median:.3g} (and above where it started, {losses[0]:.3g}). Steps overshoot: lower "
+            "the learning rate or add gradient clipping.",
+            numbers={"peak_loss": peak, "median_loss": median},
+        )
+    return None
+
+
+def dead_relus(view: RunView) -> Flag | None:
+    """Many ReLU units output zero for every probe input."""
+    if not view.activations:
+        return None
+    last = view.activations[-1]
+    dead = [(n, d) for n, k, d in zip(last.layers, last.kinds, last.dead_frac) if k == "relu"]
+    worst = max(dead, key=lambda item: item[1], default=None)
+    if worst is None or worst[1] < DEAD_RELU_FRACTION:
+        return None
+    return Flag(
+        "warning",
+        "Many dead ReLUs",
+        f"{worst[1]:.0%} of the units after {worst[0]} output zero for every probe input at "
+        f"step {last.step}, so they pass no gradient and stop learning. Lower the learning rate, "
+        "use LeakyReLU, or He initialization.",
+        (worst[0],),
+        {"dead_fraction": worst[1]},
+    )
+
+
+def saturation(view: RunView) -> Flag | None:
+    """tanh/sigmoid units sit at their flat ends, where the gradient is nearly zero."""
+    if not view.activations:
+        return None
+    last = view.activations[-1]
+    sat = [(n, s) for n, k, s in zip(last.layers, last.kinds, last.saturated_frac) if k != "relu"]
+    worst = max(sat, key=lambda item: item[1], default=None)
+    if worst is None or worst[1] < SATURATED_FRACTION:
+        return None
+    return Flag(
+        "warning",
+        "Saturated activations",
+        f"{worst[1]:.0%} of the outputs of {worst[0]} are pinned near their limits at step "
+        f"{last.step}, where {worst[0].split('.')[-1]}'s slope is almost zero. Scale the inputs, "
+        "use Xavier initialization, a lower learning rate, or ReLU.",
+        (worst[0],),
+        {"saturated_fraction": worst[1]},
+    )
+
+
+def _validated(view: RunView) -> list:
+    return [e for e in view.epochs if math.isfinite(e.val_loss)]
+
+
+def overfitting(view: RunView) -> Flag | None:
+    """Validation loss climbs away from its best while training loss keeps falling."""
+    epochs = _validated(view)
+    if len(epochs) < MIN_EPOCHS:
+        return None
+    best = min(epochs, key=lambda e: e.val_loss)
+    last = epochs[-1]
+    rising = last.val_loss > OVERFIT_RISE * best.val_loss
+    gap = (last.val_loss - last.train_loss) / max(abs(last.train_loss), 1e-8)
+    if not (rising and gap > OVERFIT_GAP and last.train_loss <= best.train_loss):
+        return None
+    return Flag(
+        "warning",
+        "Overfitting",
+        f"Validation loss was best at epoch {best.epoch} ({best.val_loss:.3g}) and is now "
+        f"{last.val_loss:.3g}, while training loss fell to {last.train_loss:.3g}: the model is "
+        "memorising the training set. Add weight decay or dropout, use more data, a smaller "
+        f"model, or stop early (around epoch {best.epoch}).",
+        numbers={
+            "best_epoch": float(best.epoch),
+            "best_val_loss": best.val_loss,
+            "val_loss": last.val_loss,
+            "train_loss": last.train_loss,
+        },
+    )
+
+
+def plateau(view: RunView) -> Flag | None:
+    """The training loss has stopped improving while it is still far from zero."""
+    losses = [v for v in view.loss_values if math.isfinite(v)]
+    if len(losses) < 60 or not view.epochs or view.epochs[-1].train_metric >= 0.99:
+        return None
+    third = len(losses) // 3
+    before = statistics.mean(losses[third : 2 * third])
+    now = statistics.mean(losses[2 * third :])
+    if before <= 0 or (before - now) / before >= PLATEAU_IMPROVEMENT or now < 0.05 * losses[0]:
+        return None
+    return Flag(
+        "info",
+        "Plateau",
+        f"The training loss averaged {before:.3g} in the middle third of the run and {now:.3g} "
+        f"in the last third ({(before - now) / before:.1%} better). Try a higher learning rate, a "
+        "schedule (cosine, warm-up), or Adam.",
+        numbers={"loss_before": before, "loss_now": now},
+    )
+
+
+def underfitting(view: RunView) -> Flag | None:
+    """Training and validation agree, but both are poor: the model is too weak for the task."""
+    epochs = _validated(view)
+    if len(epochs) < MIN_EPOCHS or epochs[-1].metric_name != "accuracy":
+        return None
+    last = epochs[-1]
+    if last.train_metric >= 0.8 or abs(last.train_metric - last.val_metric) > 0.1:
+        return None
+    return Flag(
+        "info",
+        "Under-fitting",
+        f"After {last.epoch} epochs the model gets only {last.train_metric:.0%} of the training "
+        f"set right (validation {last.val_metric:.0%}). It is too simple or trains too briefly: "
+        "add layers or units, extra input features, or train longer.",
+        numbers={"train_accuracy": last.train_metric, "val_accuracy": last.val_metric},
+    )
+
+
+RULES: tuple[Callable[[RunView], Flag | None], ...] = (
+    divergence,
+    dead_relus,
+    saturation,
+    overfitting,
+    plateau,
+    underfitting,
+)
+
+
+def coach(view: RunView) -> list[Flag]:
+    """All advice for a run right now, warnings first."""
+    found = [flag for rule in RULES if (flag := rule(view)) is not None]
+    found += gradient_flags(view)
+    return sorted(found, key=lambda f: f.level != "warning")
