@@ -28,6 +28,4 @@ with st.sidebar:
         f"(up to {registry.max_concurrent} train at once, more wait in a queue). "
         "Runs keep training when you switch pages or reload; this address brings you back."
     )
-import time as _t
-open("/tmp/tick.log", "a").write(f"APP RUN {_t.process_time():.3f}\n")
 page.run()

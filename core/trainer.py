@@ -178,8 +178,9 @@ class Trainer:
         after_backward, batch_end = self._hooks["on_after_backward"], self._hooks["on_batch_end"]
         model.train()
         self._epoch_loss, self._epoch_steps = 0.0, 0
-        self._epoch_score = torch.zeros((), device=self.device, dtype=torch.float64)
-        self._epoch_count = torch.zeros((), device=self.device, dtype=torch.float64)
+        acc_dtype = torch.float32 if self.device.type == "mps" else torch.float64  # MPS has no f64
+        self._epoch_score = torch.zeros((), device=self.device, dtype=acc_dtype)
+        self._epoch_count = torch.zeros((), device=self.device, dtype=acc_dtype)
         perm = torch.randperm(x.shape[0], generator=self.generator).to(self.device)
         bs = self.batch_size
         for i in range(self.steps_per_epoch):

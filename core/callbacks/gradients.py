@@ -31,7 +31,7 @@ def layer_groups(model: torch.nn.Module) -> tuple[list[str], list[list[torch.nn.
 
 def _group_norms(tensors: list[torch.Tensor], sizes: list[int]) -> list[float]:
     """L2 norm of each consecutive group of tensors (one group per layer)."""
-    squared = torch.stack(torch._foreach_norm(tensors)).double().square()
+    squared = torch.stack(torch._foreach_norm(tensors)).cpu().double().square()
     return [float(chunk.sum().sqrt()) for chunk in torch.split(squared, sizes)]
 
 

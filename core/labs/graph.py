@@ -113,6 +113,7 @@ class EdgeStep:
     contribution: float
     grad_before: float
     grad_after: float
+    term: int  # 1 for the parent's first incoming term, 2 when a second path adds to it, ...
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,7 @@ def backward(graph: Graph, values: Sequence[float]) -> tuple[list[float], list[E
     Reverse topological order guarantees a node's gradient is complete before it flows on.
     """
     grads = [0.0] * len(graph.nodes)
+    terms = [0] * len(graph.nodes)
     grads[graph.loss_id] = 1.0
     edges: list[EdgeStep] = []
     for node in reversed(graph.nodes):
@@ -160,8 +162,18 @@ def backward(graph: Graph, values: Sequence[float]) -> tuple[list[float], list[E
             upstream = grads[node.id]
             before = grads[parent]
             grads[parent] = before + upstream * local
+            terms[parent] += 1
             edges.append(
-                EdgeStep(node.id, parent, upstream, local, upstream * local, before, grads[parent])
+                EdgeStep(
+                    node.id,
+                    parent,
+                    upstream,
+                    local,
+                    upstream * local,
+                    before,
+                    grads[parent],
+                    terms[parent],
+                )
             )
     return grads, edges
 

@@ -1,9 +1,8 @@
 """The live training dashboard: a fragment that re-reads the run's snapshot every second.
 
-Only progress, headline numbers and the open tab tick (once a second, while the run is active).
-When the status changes (running, paused, ended) the fragment triggers one full rerun, so header,
-controls and timer follow it: a finished run is drawn once more, with the timer off. Figures are rebuilt only when the
-run's version counter moved (see `pages.ui.dashboard_tabs`).
+The fragment ticks once a second while the run is active; when the run ends it triggers one full
+rerun, so the page shows the final state once more with the timer off. Figures are rebuilt only
+when their data moved (see `pages.ui.dashboard_tabs`).
 """
 
 from __future__ import annotations
@@ -13,13 +12,14 @@ import streamlit as st
 from core.events import ACTIVE_STATUSES
 from core.run_state import MAX_POINTS, RunView
 from pages.ui import state
-from pages.ui.dashboard_tabs import show_tabs
+from pages.ui.dashboard_tabs import chart, show_tabs
 from pages.ui.figures import ema
+from pages.ui.figures_base import new_figure, show_empty
 from pages.ui.figures_curves import metric_scale, metric_title
 from pages.ui.widgets import format_number
 
 REFRESH_S = 1.0
-LIVE_POINTS = 600  # loss points per redraw while training; the browser redraws them every second
+LIVE_POINTS = int(__import__("os").environ.get("LP", "600"))  # loss points per redraw while training; the browser redraws them every second
 SMOOTHING = "dashboard.smoothing"
 LR_RUN = "dashboard.lr_run"
 
@@ -29,11 +29,11 @@ def dashboard(run_id: str | None) -> None:
     view = live_view(run_id) if run_id else None
     if view is None:
         st.info("No run yet: choose data, a model and hyperparameters on the left, then **Start**.")
+        # An empty chart now also loads the browser's charting library before the first run.
+        empty = show_empty(new_figure("Training loss per step", "step", "loss", "empty"), "")
+        chart(empty.update_layout(height=320), "dashboard.placeholder")
         return
-    header(view)
-    status_message(view)
-    controls(view)
-    st.fragment(run_every=REFRESH_S if view.active else None)(_live)(view.run_id, view.status)
+    st.fragment(run_every=REFRESH_S if view.active else None)(_live)(view.run_id, view.active)
 
 
 def live_view(run_id: str) -> RunView | None:
@@ -44,23 +44,18 @@ def live_view(run_id: str) -> RunView | None:
     return run.snapshot(LIVE_POINTS if run.status in ACTIVE_STATUSES else MAX_POINTS)
 
 
-def _live(run_id: str, shown_status: str) -> None:
-    """The part redrawn every second: progress, headline numbers and the open tab."""
+def _live(run_id: str, started_active: bool) -> None:
     view = live_view(run_id)
     if view is None:
         st.warning("This run was deleted.")
         return
-    if view.status != shown_status:
-        st.rerun()  # header, controls and timer follow the new status (off once the run ended)
-    import time as _t
-    t0, c0 = _t.perf_counter(), _t.thread_time()
+    if started_active and not view.active:
+        st.rerun()  # the run just ended: draw the page once more, with the timer switched off
+    header(view)
+    status_message(view)
+    controls(view)
     progress(view)
-    t1, c1 = _t.perf_counter(), _t.thread_time()
     show_tabs(view)
-    t2, c2 = _t.perf_counter(), _t.thread_time()
-    import threading as _th
-    with open("/tmp/tick.log", "a") as f:
-        f.write(f"proc {_t.process_time():.3f} threads {_th.active_count()} progress wall {1000*(t1-t0):.0f} cpu {1000*(c1-c0):.0f} | tabs wall {1000*(t2-t1):.0f} cpu {1000*(c2-c1):.0f}\n")
 
 
 def describe(config: dict) -> str:

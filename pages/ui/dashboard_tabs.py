@@ -1,11 +1,13 @@
 """The dashboard's tabs: Curves, Gradient flow, Predictions, Model.
 
-Tabs are stateful (`on_change="rerun"`), so only the open tab builds its figures; figures are cached
-in session state per (run id, version) and rebuilt only when the run reported something new.
+Tabs are stateful (`on_change="rerun"`), so only the open tab builds its figures. Figures are cached
+in session state (current run only) and rebuilt only when their own data moved; per-epoch and
+sampled charts at most every few seconds while training, the loss curve every tick.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,19 +23,34 @@ TABS = ("Curves", "Gradient flow", "Predictions", "Model")
 TAB_KEY = "dashboard.tab"
 FIGURE_CACHE = "dashboard.figures"
 PLOTLY_CONFIG = {"displaylogo": False}
+SLOW_S = 3.0  # per-epoch and sampled charts redraw at most this often while training
 
 
-def cached_figure(view: RunView, builder: Callable[..., go.Figure | None], *args: Any) -> Any:
-    """`builder(view, *args)`, reused until the run's version moves (only the current run is kept)."""
+def cached_figure(
+    view: RunView,
+    builder: Callable[..., go.Figure | None],
+    *args: Any,
+    stamp: object = None,
+    every_s: float = 0.0,
+) -> Any:
+    """`builder(view, *args)`, rebuilt only when its data moved: `stamp` (default: the version).
+
+    While the run is active a chart that need not move every second is rebuilt at most every
+    `every_s` seconds. An unchanged figure costs neither the server nor the browser a redraw, which
+    keeps the watched run training nearly as fast as an unwatched one. Only the current run is kept.
+    """
     cache = st.session_state.get(FIGURE_CACHE)
-    ident = (view.run_id, view.version)
-    if cache is None or cache["id"] != ident:
-        cache = {"id": ident, "figures": {}}
+    if cache is None or cache["run"] != view.run_id:
+        cache = {"run": view.run_id, "figures": {}}
         st.session_state[FIGURE_CACHE] = cache
     key = (builder.__name__, *args)
-    if key not in cache["figures"]:
-        cache["figures"][key] = builder(view, *args)
-    return cache["figures"][key]
+    stamp = (view.version if stamp is None else stamp, view.active)
+    entry = cache["figures"].get(key)  # (stamp, built at, figure)
+    now = time.monotonic()
+    if entry is None or (entry[0] != stamp and not (view.active and now - entry[1] < every_s)):
+        entry = (stamp, now, builder(view, *args))
+        cache["figures"][key] = entry
+    return entry[2]
 
 
 def chart(fig: go.Figure, key: str) -> None:
@@ -66,7 +83,8 @@ def curves_tab(view: RunView) -> None:
     )
     log_y = right.toggle("Log scale", key="dashboard.log_y")
     chart(cached_figure(view, figures.loss_curve, smoothing, log_y), "dashboard.loss_chart")
-    chart(cached_figure(view, figures.epoch_curves), "dashboard.epoch_chart")
+    epochs = cached_figure(view, figures.epoch_curves, stamp=len(view.epochs), every_s=SLOW_S)
+    chart(epochs, "dashboard.epoch_chart")
 
 
 def _numbers(numbers: Any) -> str:
@@ -87,9 +105,13 @@ def gradients_tab(view: RunView) -> None:
         show(f"**{flag.title}** — {flag.message}" + (f"\n\n`{numbers}`" if numbers else ""))
     if view.layer_stats and not flags:
         st.success("Gradients look healthy: no layer is vanishing or exploding.")
-    chart(cached_figure(view, figures.grad_norm_lines), "dashboard.grad_lines")
-    chart(cached_figure(view, figures.grad_heatmap), "dashboard.grad_heatmap")
-    chart(cached_figure(view, figures.update_ratio), "dashboard.update_ratio")
+    stamp = view.layer_stats[-1].step if view.layer_stats else 0
+    for builder, key in (
+        (figures.grad_norm_lines, "dashboard.grad_lines"),
+        (figures.grad_heatmap, "dashboard.grad_heatmap"),
+        (figures.update_ratio, "dashboard.update_ratio"),
+    ):
+        chart(cached_figure(view, builder, stamp=stamp, every_s=SLOW_S), key)
 
 
 def predictions_tab(view: RunView) -> None:
@@ -106,7 +128,7 @@ def predictions_tab(view: RunView) -> None:
     if kind in ("sequence", "table"):
         st.dataframe(figures.prediction_table(view), hide_index=True, key="dashboard.pred_table")
         return
-    fig = cached_figure(view, figures.predictions_figure)
+    fig = cached_figure(view, figures.predictions_figure, stamp=view.samples_step, every_s=SLOW_S)
     if fig is not None:
         chart(fig, "dashboard.predictions")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import time
 
 import streamlit as st
 
@@ -22,6 +23,7 @@ DRAFT = "state.draft"
 START_ERROR = "state.start_error"
 CONTROL_ERROR = "state.control_error"
 WIDGET_PREFIX = "playground."
+FIRST_STEPS_WAIT_S = 1.0
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
@@ -90,7 +92,22 @@ def start_run(cfg: RunConfig) -> str | None:
         return None
     st.session_state.pop(START_ERROR, None)
     select_run(run_id)
+    _wait_for_first_steps(run_id)
     return run_id
+
+
+def _wait_for_first_steps(run_id: str, timeout_s: float = FIRST_STEPS_WAIT_S) -> None:
+    """Give a fresh run a moment to report its first steps, so the page that follows draws them.
+
+    A worker reports its first losses ~0.3 s after it starts; without this wait the first page
+    after Start shows an empty chart and the first points appear a tick (1 s) later.
+    """
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        view = registry().snapshot(run_id)
+        if view is None or view.loss_steps or not view.active:
+            return
+        time.sleep(0.02)
 
 
 def control_run(run_id: str, command: str | tuple) -> None:

@@ -1,0 +1,192 @@
+"""Where a classifier goes wrong on the validation set: the confusion matrix, accuracy per class, and
+the most confidently wrong examples (as pictures for images, as a table otherwise).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from core.events import Confusion
+from core.run_state import RunView
+from pages.ui import theme
+from pages.ui.figures_base import empty_text, new_figure, style, uirev
+from pages.ui.figures_inside_base import CONFUSION_SCALE, blank, small_titles, spacing
+from pages.ui.timeline import at_step
+
+MAX_CLASSES = 40
+MAX_CELL_TEXT = 15  # up to this many classes, every cell shows its count
+WRONG_COLUMNS = 4
+WRONG_TABLE_COLUMNS = ["validation item", "true", "predicted", "confidence"]
+SYMBOLS = {" ": "␣", "\n": "↵", "\t": "⇥", "": "∅"}
+
+
+def _no_confusion_text(view: RunView, step: int | None) -> str:
+    """Why there is no confusion matrix: not a classifier, too many classes, or not yet."""
+    spec = view.summary.get("spec", {})
+    if spec.get("task") == "regression":
+        return "confusion matrices are for classification tasks"
+    if spec.get("n_outputs", 0) > MAX_CLASSES:
+        return f"{spec['n_outputs']} classes are too many for a confusion matrix"
+    if view.confusions and step is not None:
+        return f"the first validation pass comes at step {view.confusions[0].step}"
+    return empty_text(view)
+
+
+def _names(c: Confusion, k: int) -> list[str]:
+    """Readable class names: invisible symbols spelled out, missing names numbered."""
+    names = [SYMBOLS.get(n, n) for n in c.class_names[:k]]
+    return names + [str(i) for i in range(len(names), k)]
+
+
+def _confusion(view: RunView, step: int | None) -> tuple[Confusion | None, np.ndarray]:
+    """The confusion record at `step` and its matrix (true x predicted), capped at MAX_CLASSES."""
+    c = at_step(view.confusions, step)
+    if c is None or not c.matrix:
+        return None, np.zeros((0, 0), dtype=np.int64)
+    k = min(len(c.matrix), MAX_CLASSES)
+    return c, np.asarray(c.matrix, dtype=np.int64)[:k, :k]
+
+
+def _when(c: Confusion) -> str:
+    return f"epoch {c.epoch} (step {c.step})"
+
+
+def confusion_figure(view: RunView, step: int | None = None, normalize: bool = True) -> go.Figure:
+    """Validation counts by true class (rows) and predicted class (columns), diagonal = right.
+
+    With `normalize`, colour shows each true class's share (rows sum to 1); cells show counts.
+    """
+    c, matrix = _confusion(view, step)
+    if c is None:
+        return blank(view, "confusion", "Confusion matrix", _no_confusion_text(view, step))
+    k = len(matrix)
+    names = _names(c, k)
+    totals = matrix.sum(axis=1, keepdims=True)
+    z = matrix / np.maximum(totals, 1) if normalize else matrix
+    right = int(np.trace(matrix)) / max(int(matrix.sum()), 1)
+    fig = new_figure(
+        f"Confusion matrix at {_when(c)}: {right:.0%} right",
+        "predicted class",
+        "true class",
+        uirev("confusion", view),
+    )
+    fig.add_heatmap(
+        x=list(range(k)),
+        y=list(range(k)),
+        z=z.tolist(),
+        zmin=0,
+        zmax=1 if normalize else max(int(matrix.max()), 1),
+        text=[[str(v) if v else "" for v in row] for row in matrix.tolist()],  # zeros left blank
+        texttemplate="%{text}" if k <= MAX_CELL_TEXT else None,
+        customdata=[
+            [[f"true {names[t]}, predicted {names[p]}", int(matrix[t, p])] for p in range(k)]
+            for t in range(k)
+        ],
+        colorscale=CONFUSION_SCALE,
+        colorbar=dict(title=dict(text="share of row" if normalize else "count", side="right")),
+        hovertemplate="%{customdata[0]}<br>%{customdata[1]} examples"
+        + (" (%{z:.0%} of this class)" if normalize else "")
+        + "<extra></extra>",
+    )
+    ticks = dict(tickvals=list(range(k)), ticktext=names, showgrid=False, zeroline=False)
+    if k > MAX_CELL_TEXT:
+        ticks["tickfont"] = dict(size=theme.SMALL_SIZE - 2)
+    fig.update_xaxes(**ticks)
+    fig.update_yaxes(**ticks, autorange="reversed")
+    fig.update_layout(height=min(900, max(460, 220 + 36 * k)))
+    return fig
+
+
+def per_class_accuracy_figure(view: RunView, step: int | None = None) -> go.Figure:
+    """Validation accuracy of each true class as bars, with the overall accuracy as a line."""
+    c, matrix = _confusion(view, step)
+    if c is None:
+        return blank(view, "class_accuracy", "Accuracy per class", _no_confusion_text(view, step))
+    k = len(matrix)
+    names = _names(c, k)
+    totals = matrix.sum(axis=1)
+    accuracy = list(c.per_class_accuracy[:k]) + [math.nan] * (k - len(c.per_class_accuracy))
+    overall = int(np.trace(matrix)) / max(int(matrix.sum()), 1)
+    fig = new_figure(
+        f"Accuracy per class at {_when(c)}",
+        "true class",
+        "validation accuracy",
+        uirev("class_accuracy", view),
+    )
+    fig.add_bar(
+        x=list(range(k)),
+        y=[a if math.isfinite(a) else None for a in accuracy],
+        customdata=[[names[i], int(matrix[i, i]), int(totals[i])] for i in range(k)],
+        marker=dict(color=theme.VAL),
+        name="per class",
+        hovertemplate="class %{customdata[0]}<br>%{y:.0%} right (%{customdata[1]} of "
+        "%{customdata[2]})<extra></extra>",
+    )
+    fig.add_hline(
+        y=overall,
+        line=dict(color=theme.REFERENCE, dash="dash", width=2),
+        annotation_text=f"all classes: {overall:.0%}",
+        annotation_position="top left",
+        annotation_font=dict(size=theme.SMALL_SIZE + 2, color=theme.REFERENCE),
+    )
+    fig.update_xaxes(tickvals=list(range(k)), ticktext=names, showgrid=False)
+    fig.update_yaxes(range=[0, 1.08], tickformat=".0%")
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def _wrong_rows(c: Confusion) -> list[tuple[int, str, str, float]]:
+    names = _names(c, max([len(c.class_names), *(i + 1 for i in c.wrong_true + c.wrong_pred)]))
+    return [
+        (i, names[t], names[p], conf)
+        for i, t, p, conf in zip(c.wrong_index, c.wrong_true, c.wrong_pred, c.wrong_confidence)
+    ]
+
+
+def wrong_examples_table(view: RunView, step: int | None = None) -> pd.DataFrame:
+    """The most confidently wrong validation predictions at `step`, most confident first."""
+    c = at_step(view.confusions, step)
+    rows = _wrong_rows(c) if c is not None else []
+    return pd.DataFrame(rows, columns=WRONG_TABLE_COLUMNS)
+
+
+def wrong_examples_figure(view: RunView, step: int | None = None) -> go.Figure:
+    """The most confidently wrong validation images, titled "true X → pred Y (97%)"."""
+    title = "Most confidently wrong validation images"
+    c = at_step(view.confusions, step)
+    if c is None:
+        return blank(view, "wrong", title, _no_confusion_text(view, step))
+    rows = _wrong_rows(c)
+    if not c.wrong_pixels:
+        text = "not an image dataset: see the table" if rows else "no wrong predictions here"
+        return blank(view, "wrong", title, text)
+    n = min(len(rows), len(c.wrong_pixels))
+    cols = min(WRONG_COLUMNS, n)
+    grid_rows = math.ceil(n / cols)
+    titles = [f"true {t} → pred {p} ({conf:.0%})" for _, t, p, conf in rows[:n]]
+    fig = make_subplots(
+        rows=grid_rows,
+        cols=cols,
+        subplot_titles=titles,
+        horizontal_spacing=spacing(cols, 0.03),
+        vertical_spacing=spacing(grid_rows, 0.12),
+    )
+    style(fig, f"{title} at {_when(c)}", uirev("wrong", view))
+    for i in range(n):
+        img = np.asarray(c.wrong_pixels[i], dtype=np.uint8)  # (H, W, C)
+        if img.ndim == 2:
+            img = img[..., None]
+        if img.shape[-1] == 1:
+            img = np.repeat(img, 3, axis=-1)
+        r, col = divmod(i, cols)
+        hover = f"validation item {rows[i][0]}<br>{titles[i]}<extra></extra>"
+        fig.add_trace(go.Image(z=img, hovertemplate=hover), row=r + 1, col=col + 1)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(height=110 + 200 * grid_rows, margin=dict(t=110))
+    return small_titles(fig)

@@ -1,0 +1,191 @@
+"""Inside sequence models: Transformer attention per layer and head, and a recurrent layer's hidden
+state (plus LSTM gates) over time, for one probe input (payload keys in core.probes).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from core.run_state import RunView
+from pages.ui import theme
+from pages.ui.figures_base import style, uirev
+from pages.ui.figures_inside_base import (
+    DIVERGING_SCALE,
+    axis_suffix,
+    blank,
+    no_frame_text,
+    small_titles,
+    spacing,
+)
+from pages.ui.timeline import frame_at
+
+MAX_LAYERS = 6
+MAX_HEADS = 8
+MAX_TOKENS = 64  # positions shown per axis (the first ones)
+MAX_TICKS = 32  # beyond this many positions, plotly picks which tick labels to show
+GATE_TITLES = {
+    "input": "input gate (0 shut … 1 open)",
+    "forget": "forget gate (0 forget … 1 keep)",
+    "cell": "cell candidate (−1 … 1)",
+    "output": "output gate (0 shut … 1 open)",
+}
+
+
+def token_labels(view: RunView, input_index: int, length: int) -> list[str]:
+    """Axis labels for the probe input's positions: its symbols when known, else t0, t1, …"""
+    rows = view.samples.get("rows") or []
+    text = rows[input_index].get("input", "") if input_index < len(rows) else ""
+    if isinstance(text, str) and len(text) == length:
+        return list(text)
+    return [f"t{j}" for j in range(length)]
+
+
+def _position_ticks(labels: list[str]) -> dict:
+    """Numeric positions labelled with their symbols (symbols repeat, so not categories)."""
+    if len(labels) > MAX_TICKS:
+        return dict(tickfont=dict(size=theme.SMALL_SIZE))
+    return dict(
+        tickvals=list(range(len(labels))),
+        ticktext=labels,
+        tickfont=dict(size=theme.SMALL_SIZE),
+        showgrid=False,
+    )
+
+
+def attention_figure(view: RunView, input_index: int = 0, step: int | None = None) -> go.Figure:
+    """Where each position looks (rows: layers, columns: heads) for one probe input; rows sum to 1."""
+    frame = frame_at(view, step)
+    att = frame.attention if frame else {}
+    layers, maps = list(att.get("layers") or [])[:MAX_LAYERS], att.get("maps") or []
+    if not layers or not maps or not maps[0]:
+        text = no_frame_text(view, step, "this model has no attention layers")
+        return blank(view, "attention", "Attention", text)
+    index = max(0, min(input_index, len(maps[0]) - 1))
+    per_layer = [np.asarray(maps[i][index], dtype=np.float64) for i in range(len(layers))]
+    heads = min(MAX_HEADS, max(m.shape[0] for m in per_layer))
+    length = per_layer[0].shape[-1]
+    labels = token_labels(view, index, length)[:MAX_TOKENS]
+    n = len(labels)
+    rows = len(layers)
+    fig = make_subplots(
+        rows=rows,
+        cols=heads,
+        subplot_titles=[f"{layer} · head {h}" for layer in layers for h in range(heads)],
+        horizontal_spacing=spacing(heads, 0.06),
+        vertical_spacing=spacing(rows, 0.12),
+    )
+    style(fig, f"Attention for input #{index} at step {frame.step}", uirev("attention", view))
+    hover = [
+        [f"{labels[q]} (t{q}) looks at {labels[k]} (t{k})" for k in range(n)] for q in range(n)
+    ]
+    for r, (layer, weights) in enumerate(zip(layers, per_layer, strict=True)):
+        for h in range(min(heads, weights.shape[0])):
+            fig.add_heatmap(
+                x=list(range(n)),
+                y=list(range(n)),
+                z=weights[h, :n, :n].tolist(),  # (query T, key T)
+                text=hover,
+                coloraxis="coloraxis",
+                hovertemplate=f"{layer} head {h}<br>%{{text}}<br>weight %{{z:.2f}}<extra></extra>",
+                row=r + 1,
+                col=h + 1,
+            )
+    ticks = _position_ticks(labels)
+    fig.update_xaxes(**ticks)
+    fig.update_yaxes(**ticks, autorange="reversed")
+    for i in range(rows * heads):
+        suffix = axis_suffix(i)
+        fig.layout[f"yaxis{suffix}"].update(scaleanchor=f"x{suffix}", constrain="domain")
+        fig.layout[f"xaxis{suffix}"].update(constrain="domain")
+    fig.update_xaxes(title_text="key (looked at)", row=rows)
+    fig.update_yaxes(title_text="query", col=1)
+    fig.update_layout(
+        coloraxis=dict(
+            colorscale=theme.HEAT_SCALE,
+            cmin=0.0,
+            cmax=1.0,
+            colorbar=dict(title=dict(text="attention", side="right")),
+        ),
+        height=140 + 320 * rows,
+    )
+    return small_titles(fig)
+
+
+def recurrent_figure(view: RunView, input_index: int = 0, step: int | None = None) -> go.Figure:
+    """Hidden units (rows) over time (columns) for one probe input, and the LSTM gates below."""
+    frame = frame_at(view, step)
+    rec = frame.recurrent if frame else {}
+    hidden = rec.get("hidden") or []
+    if not hidden:
+        text = no_frame_text(view, step, "this model has no recurrent layer")
+        return blank(view, "recurrent", "Recurrent hidden state", text)
+    index = max(0, min(input_index, len(hidden) - 1))
+    h = np.asarray(hidden[index], dtype=np.float64)[:MAX_TOKENS]  # (T, units)
+    labels = token_labels(view, index, len(hidden[index]))[:MAX_TOKENS]
+    all_gates = rec.get("gates") or []
+    gates = np.asarray(all_gates[index] if index < len(all_gates) else [], dtype=np.float64)
+    names = list(rec.get("gate_names") or [])
+    has_gates = gates.ndim == 3 and len(names) == gates.shape[1]
+    cell = rec.get("cell", "RNN")
+    titles = [f"hidden state of {rec.get('layer', 'the recurrent layer')} ({cell})"]
+    if has_gates:
+        titles += [GATE_TITLES.get(name, name) for name in names]
+        fig = make_subplots(
+            rows=2,
+            cols=len(names),
+            specs=[[{"colspan": len(names)}] + [None] * (len(names) - 1), [{}] * len(names)],
+            subplot_titles=titles,
+            row_heights=[0.55, 0.45],
+            vertical_spacing=0.2,
+            horizontal_spacing=0.04,
+        )
+    else:
+        fig = make_subplots(rows=1, cols=1, subplot_titles=titles)
+    style(fig, f"{cell} memory for input #{index} at step {frame.step}", uirev("recurrent", view))
+    steps = list(range(len(labels)))
+    fig.add_heatmap(
+        x=steps,
+        z=h.T.tolist(),  # (units, T)
+        coloraxis="coloraxis",
+        hovertemplate="unit %{y}, time %{x}<br>value %{z:.2f}<extra></extra>",
+        row=1,
+        col=1,
+    )
+    fig.update_xaxes(title_text="time step (input symbol)", row=1, col=1)
+    fig.update_yaxes(title_text="hidden unit", row=1, col=1)
+    if has_gates:
+        for g, name in enumerate(names):
+            fig.add_heatmap(
+                x=steps,
+                z=gates[: len(steps), g, :].T.tolist(),  # (units, T)
+                coloraxis="coloraxis" if name == "cell" else "coloraxis2",
+                hovertemplate=f"{name}<br>unit %{{y}}, time %{{x}}<br>%{{z:.2f}}<extra></extra>",
+                row=2,
+                col=g + 1,
+            )
+            fig.update_xaxes(title_text="time step", row=2, col=g + 1)
+        fig.update_yaxes(title_text="unit", row=2, col=1)
+    fig.update_xaxes(**_position_ticks(labels))
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    top = dict(y=0.78, len=0.45) if has_gates else {}
+    fig.update_layout(
+        coloraxis=dict(
+            colorscale=DIVERGING_SCALE,
+            cmin=-1.0,
+            cmax=1.0,
+            colorbar=dict(title=dict(text="value", side="right"), **top),
+        ),
+        height=760 if has_gates else 440,
+    )
+    if has_gates:
+        fig.update_layout(
+            coloraxis2=dict(
+                colorscale=theme.HEAT_SCALE,
+                cmin=0.0,
+                cmax=1.0,
+                colorbar=dict(title=dict(text="gate", side="right"), y=0.2, len=0.4),
+            )
+        )
+    return small_titles(fig)
