@@ -19,8 +19,12 @@ page = st.navigation(
         st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
         st.Page("pages/playground.py", title="Playground", icon=":material/tune:"),
         st.Page("pages/runs.py", title="Runs", icon=":material/table_chart:"),
+        st.Page("pages/backprop_lab.py", title="Backprop lab", icon=":material/account_tree:"),
+        st.Page("pages/optimizer_lab.py", title="Optimizer lab", icon=":material/moving:"),
+        st.Page("pages/loss_lab.py", title="Loss explorer", icon=":material/functions:"),
     ]
 )
+state.enter_frame()
 with st.sidebar:
     active = len(registry.active(owner))
     st.caption(

@@ -10,7 +10,7 @@ Both sides use the same RunConfig (the Playground's default MLP on the spiral) a
 of torch threads per worker (BPL_WORKER_THREADS, default 1).
 
     python bench/live_overhead.py                 # targets: ratio >= 0.85, first point <= 2 s
-    python bench/live_overhead.py --epochs 400 --repeats 2
+    python bench/live_overhead.py --epochs 400 --repeats 3
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def live(cfg: RunConfig, workdir: Path) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=300)
+    parser.add_argument("--epochs", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=1)
     args = parser.parse_args()
     os.environ.setdefault("BPL_WORKER_THREADS", "1")

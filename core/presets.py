@@ -35,10 +35,10 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
                 "MLP on the spiral",
                 "Two interleaved spirals: watch the decision boundary curl around them.",
                 RunConfig(
-                    data=DataConfig(name="spiral", n_samples=1000, noise=0.1),
+                    data=DataConfig(name="spiral", n_samples=2000, noise=0.15),
                     model=MLPConfig(hidden=(32, 32), activation="relu"),
-                    optim=OptimConfig(name="adam", lr=0.01),
-                    train=TrainConfig(epochs=100, batch_size=32),
+                    optim=OptimConfig(name="adam", lr=3e-3),
+                    train=TrainConfig(epochs=200, batch_size=32),
                 ),
             ),
             Preset(
@@ -49,7 +49,7 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
                     data=DataConfig(name="digits", n_samples=1797),
                     model=CNNConfig(channels=(16, 32), head_hidden=64),
                     optim=OptimConfig(name="adam", lr=3e-3),
-                    train=TrainConfig(epochs=15, batch_size=64),
+                    train=TrainConfig(epochs=30, batch_size=64),
                 ),
             ),
             Preset(

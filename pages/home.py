@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from core.presets import PRESETS
-from pages.ui import state
+from pages.ui import actions, state
 from pages.ui.prose import prose
+
+state.require_frame("pages/home.py")
 
 st.title(":material/science: Backprop Lab")
 st.markdown(prose("home"))
@@ -20,7 +22,7 @@ for col, preset in zip(st.columns(len(PRESETS)), PRESETS.values(), strict=True):
         if st.button(
             "Train it",
             key=f"home.start_{preset.name}",
-            on_click=state.launch,
+            on_click=actions.launch,
             args=(preset.config,),
             type="primary",
             icon=":material/play_arrow:",

@@ -5,10 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from core.presets import PRESETS
-from pages.ui import state
+from pages.ui import actions, state
 from pages.ui.config_panel import configure, run_plan
 from pages.ui.dashboard import dashboard
 from pages.ui.figures import model_summary_table
+
+state.require_frame("pages/playground.py")
 
 registry = state.registry()
 owner = state.owner()
@@ -24,13 +26,13 @@ with st.sidebar:
         placeholder="Choose a starter setup…",
         format_func=lambda name: PRESETS[name].title,
         key="playground.preset",
-        on_change=state.load_preset,
+        on_change=actions.load_preset,
         args=("playground.preset",),
     )
     cfg, errors = configure(state.draft_config())
 state.set_draft(cfg)
 
-plan, plan_error = run_plan(cfg.to_json(), registry.memory_budget) if not errors else (None, "")
+plan, plan_error = run_plan(cfg, registry.memory_budget) if not errors else (None, "")
 problem = "; ".join(errors) or plan_error
 
 left, right = st.columns([1, 3], vertical_alignment="center")
@@ -39,7 +41,7 @@ left.button(
     key="playground.start",
     type="primary",
     icon=":material/play_arrow:",
-    on_click=state.start_run,
+    on_click=actions.start_run,
     args=(cfg,),
     disabled=bool(problem),
     width="stretch",

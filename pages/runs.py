@@ -16,6 +16,8 @@ from pages.ui.runs_table import (
     step_loss_csv,
 )
 
+state.require_frame("pages/runs.py")
+
 registry = state.registry()
 owner = state.owner()
 
@@ -36,6 +38,7 @@ event = st.dataframe(
     column_config={
         "created": st.column_config.DatetimeColumn("created", format="YYYY-MM-DD HH:mm:ss"),
         "best val": st.column_config.NumberColumn("best val", format="%.4g"),
+        "run": st.column_config.TextColumn("run", width="medium"),
     },
 )
 selected = [table.iloc[i]["run"] for i in event.selection.rows]

@@ -16,7 +16,7 @@ import streamlit as st
 from core.config import RunConfig
 from core.data import DATASETS, DataConfig, DataSpec, load_dataset
 from core.device import available_devices
-from core.engine import plan_run
+from core.engine import plan_run, validate_config
 from core.models import MODELS, ModelConfig, compatible_models, default_config
 from core.optim import OPTIMIZER_TITLES, OPTIMIZERS, OptimConfig
 from core.serialize import from_json, to_dict, to_json
@@ -54,10 +54,9 @@ def data_spec(data_json: str) -> tuple[DataSpec | None, str]:
 
 
 @st.cache_data(max_entries=64, show_spinner="Building the model…")
-def run_plan(cfg_json: str, memory_budget: int) -> tuple[dict | None, str]:
-    """What the config will train (model summary, memory, data sizes), or why it cannot start."""
+def _plan(plan_json: str, memory_budget: int) -> tuple[dict | None, str]:
     try:
-        plan = plan_run(RunConfig.from_json(cfg_json), memory_budget)
+        plan = plan_run(RunConfig.from_json(plan_json), memory_budget)
     except ValueError as err:
         return None, str(err)
     return {
@@ -67,6 +66,22 @@ def run_plan(cfg_json: str, memory_budget: int) -> tuple[dict | None, str]:
         "n_val": plan.n_val,
         "spec": to_dict(plan.spec),
     }, ""
+
+
+def run_plan(cfg: RunConfig, memory_budget: int) -> tuple[dict | None, str]:
+    """What the config will train (model summary, memory, data sizes), or why it cannot start.
+
+    The plan (which loads the data and builds the model) is cached on the parts that shape it, so
+    moving the learning rate or the epochs only re-runs the cheap range checks.
+    """
+    try:
+        validate_config(cfg)
+    except ValueError as err:
+        return None, str(err)
+    shaping = replace(
+        cfg, optim=OptimConfig(), seed=0, train=replace(cfg.train, epochs=1, max_steps=0)
+    )
+    return _plan(shaping.to_json(), memory_budget)
 
 
 def data_inputs(draft: DataConfig) -> tuple[DataConfig, DataSpec | None, list[str]]:

@@ -1,8 +1,9 @@
 """The live training dashboard: a fragment that re-reads the run's snapshot every second.
 
-The fragment ticks once a second while the run is active; when the run ends it triggers one full
-rerun, so the page shows the final state once more with the timer off. Figures are rebuilt only
-when their data moved (see `pages.ui.dashboard_tabs`).
+Header, status and controls are drawn by the page; a fragment redraws progress, numbers and the open
+tab once a second while the run is active. When the status changes (running, paused, ended) the
+fragment triggers one full rerun, so controls and timer follow: a finished run is drawn once more,
+with the timer off. Figures are rebuilt only when their data moved (see `pages.ui.dashboard_tabs`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import streamlit as st
 
 from core.events import ACTIVE_STATUSES
 from core.run_state import MAX_POINTS, RunView
-from pages.ui import state
+from pages.ui import actions, state
 from pages.ui.dashboard_tabs import chart, show_tabs
 from pages.ui.figures import ema
 from pages.ui.figures_base import new_figure, show_empty
@@ -19,7 +20,7 @@ from pages.ui.figures_curves import metric_scale, metric_title
 from pages.ui.widgets import format_number
 
 REFRESH_S = 1.0
-LIVE_POINTS = int(__import__("os").environ.get("LP", "600"))  # loss points per redraw while training; the browser redraws them every second
+LIVE_POINTS = 600  # loss points per redraw while training; the browser redraws them every second
 SMOOTHING = "dashboard.smoothing"
 LR_RUN = "dashboard.lr_run"
 
@@ -33,7 +34,10 @@ def dashboard(run_id: str | None) -> None:
         empty = show_empty(new_figure("Training loss per step", "step", "loss", "empty"), "")
         chart(empty.update_layout(height=320), "dashboard.placeholder")
         return
-    st.fragment(run_every=REFRESH_S if view.active else None)(_live)(view.run_id, view.active)
+    header(view)
+    status_message(view)
+    controls(view)
+    st.fragment(run_every=REFRESH_S if view.active else None)(_live)(view.run_id, view.status)
 
 
 def live_view(run_id: str) -> RunView | None:
@@ -44,16 +48,14 @@ def live_view(run_id: str) -> RunView | None:
     return run.snapshot(LIVE_POINTS if run.status in ACTIVE_STATUSES else MAX_POINTS)
 
 
-def _live(run_id: str, started_active: bool) -> None:
+def _live(run_id: str, shown_status: str) -> None:
+    """What moves while a run trains: progress, headline numbers and the open tab."""
     view = live_view(run_id)
     if view is None:
         st.warning("This run was deleted.")
         return
-    if started_active and not view.active:
-        st.rerun()  # the run just ended: draw the page once more, with the timer switched off
-    header(view)
-    status_message(view)
-    controls(view)
+    if view.status != shown_status:
+        st.rerun()  # header, controls and timer follow the new status; off once the run ended
     progress(view)
     show_tabs(view)
 
@@ -104,8 +106,8 @@ def status_message(view: RunView) -> None:
 
 def _apply_lr(run_id: str) -> None:
     lr = float(st.session_state["dashboard.lr"])
-    state.control_run(run_id, ("lr", lr))
-    st.toast(f"Learning rate set to {format_number(lr)}")
+    if actions.control_run(run_id, ("lr", lr)):
+        st.toast(f"Learning rate set to {format_number(lr)}")
 
 
 def controls(view: RunView) -> None:
@@ -127,22 +129,21 @@ def controls(view: RunView) -> None:
         col.button(
             label,
             key=f"dashboard.{cmd}",
-            on_click=state.control_run,
+            on_click=actions.control_run,
             args=(rid, cmd),
             disabled=not enabled,
             width="stretch",
         )
-    lr = view.progress.lr if view.progress else view.config["optim"]["lr"]
     cols[3].number_input(
         "Learning rate",
         min_value=1e-6,
         max_value=10.0,
-        value=float(lr) or 1e-3,
+        value=min(max(float(view.config["optim"]["lr"]), 1e-6), 10.0),
         format="%g",
         step=1e-4,
         key="dashboard.lr",
         disabled=s not in ("running", "paused"),
-        help="Sent to the running worker; a schedule keeps multiplying it.",
+        help="The base learning rate, sent to the running worker; a schedule keeps multiplying it.",
     )
     cols[4].button(
         "Apply",

@@ -1,7 +1,8 @@
 """Session facts and the one registry: the owner token (kept in the URL), the selected run, the draft.
 
 `st.session_state` holds only small things here: the owner token, the selected run id, the draft
-config as JSON and the last start error. The registry itself is a server-wide `st.cache_resource`.
+config as JSON and the last error message. The registry itself is a server-wide `st.cache_resource`.
+Button callbacks that act on runs live in `pages.ui.actions`.
 """
 
 from __future__ import annotations
@@ -9,22 +10,41 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import time
 
 import streamlit as st
 
 from core.config import RunConfig
-from core.presets import preset_config
 from core.runs import DEFAULT_ROOT, RunRegistry
 
+FRAMED = "state.framed"
+RETURN_TO = "state.return_to"
 OWNER = "state.owner"
 RUN_ID = "state.run_id"
 DRAFT = "state.draft"
 START_ERROR = "state.start_error"
 CONTROL_ERROR = "state.control_error"
 WIDGET_PREFIX = "playground."
-FIRST_STEPS_WAIT_S = 1.0
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def enter_frame() -> None:
+    """Called by app.py on every run: the shared frame is up; return to a page asked for first."""
+    st.session_state[FRAMED] = True
+    page = st.session_state.pop(RETURN_TO, None)
+    if page:
+        st.switch_page(page, query_params=st.query_params.to_dict())
+
+
+def require_frame(page: str) -> None:
+    """First line of every page: make sure app.py (the frame and navigation) runs around it.
+
+    Streamlit runs `pages/<name>.py` on its own (its legacy pages-folder mode) when a fresh server
+    gets its first request for a page URL, before app.py has ever called st.navigation. Then this
+    goes through app.py once and comes back to `page`.
+    """
+    if not st.session_state.get(FRAMED):
+        st.session_state[RETURN_TO] = page
+        st.switch_page("app.py", query_params=st.query_params.to_dict())
 
 
 @st.cache_resource(show_spinner=False, on_release=lambda reg: reg.shutdown())
@@ -81,52 +101,3 @@ def load_draft(cfg: RunConfig) -> None:
     set_draft(cfg)
     for key in [k for k in st.session_state if str(k).startswith(WIDGET_PREFIX)]:
         del st.session_state[key]
-
-
-def start_run(cfg: RunConfig) -> str | None:
-    """Start `cfg` for this owner and select it; a bad config leaves its reason in START_ERROR."""
-    try:
-        run_id = registry().start(cfg, owner=owner())
-    except ValueError as err:
-        st.session_state[START_ERROR] = str(err)
-        return None
-    st.session_state.pop(START_ERROR, None)
-    select_run(run_id)
-    _wait_for_first_steps(run_id)
-    return run_id
-
-
-def _wait_for_first_steps(run_id: str, timeout_s: float = FIRST_STEPS_WAIT_S) -> None:
-    """Give a fresh run a moment to report its first steps, so the page that follows draws them.
-
-    A worker reports its first losses ~0.3 s after it starts; without this wait the first page
-    after Start shows an empty chart and the first points appear a tick (1 s) later.
-    """
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        view = registry().snapshot(run_id)
-        if view is None or view.loss_steps or not view.active:
-            return
-        time.sleep(0.02)
-
-
-def control_run(run_id: str, command: str | tuple) -> None:
-    """Send a pause/resume/stop/lr command to one of this owner's runs."""
-    try:
-        registry().control(run_id, command, owner=owner())
-    except (KeyError, PermissionError, ValueError) as err:
-        what = command if isinstance(command, str) else "change the learning rate"
-        st.session_state[CONTROL_ERROR] = f"Could not {what}: {err}"
-
-
-def load_preset(key: str) -> None:
-    """Callback of a preset picker whose widget `key` holds a preset name."""
-    name = st.session_state.get(key)
-    if name:
-        load_draft(preset_config(name))
-
-
-def launch(cfg: RunConfig) -> None:
-    """Load `cfg` into the playground and start it (home page starters, "train again")."""
-    load_draft(cfg)
-    start_run(cfg)

@@ -22,6 +22,7 @@ import streamlit as st
 from core.data.features import EXTRA_FEATURES
 
 T = TypeVar("T")
+SLIDER_STEP = 0.01  # floats on a short range (dropout, noise, momentum) get a slider in 0.01 steps
 
 # Presentation hints merged over a field's metadata (keyed by field name): choices the metadata does
 # not list, and penalties whose useful values span decades (0 = off, then 1e-5 ... max).
@@ -91,7 +92,7 @@ def _float_input(label: str, value: float, key: str, meta: Mapping[str, Any], he
             label, options, value=value, format_func=format_number, key=key, help=help_
         )
     if lo is not None and hi is not None and hi - lo <= 2:
-        step = _nice_step(hi - lo)
+        step = SLIDER_STEP
         if abs(round((value - lo) / step) * step - (value - lo)) < 1e-9:
             return st.slider(label, float(lo), float(hi), float(value), step, key=key, help=help_)
     return st.number_input(
@@ -135,7 +136,10 @@ def field_input(cfg: Any, name: str, key: str, label: str | None = None) -> tupl
 
 
 def config_inputs(
-    cfg: T, prefix: str, names: Iterable[str] | None = None, labels: Mapping[str, str] = {}
+    cfg: T,
+    prefix: str,
+    names: Iterable[str] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> tuple[T, list[str]]:
     """Widgets for `names` (default: every field) of `cfg`, keyed `prefix.name`.
 
@@ -144,7 +148,8 @@ def config_inputs(
     names = [f.name for f in dataclasses.fields(cfg)] if names is None else list(names)
     changes, errors = {}, []
     for name in names:
-        changes[name], error = field_input(cfg, name, f"{prefix}.{name}", labels.get(name))
+        label = (labels or {}).get(name)
+        changes[name], error = field_input(cfg, name, f"{prefix}.{name}", label)
         if error:
             st.error(error)
             errors.append(error)

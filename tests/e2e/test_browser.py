@@ -125,6 +125,37 @@ def loss_points(page) -> int:
     )
 
 
+def loss_chart_first_smoothed(page) -> float:
+    """The smoothed loss at the first step the live loss chart draws (its last trace)."""
+    return page.evaluate(
+        """() => {
+            const gd = document.querySelector('.st-key-dashboard-loss_chart .js-plotly-plot');
+            const t = gd.data[gd.data.length - 1];
+            return Number(t.y.find((v) => v !== null));
+        }"""
+    )
+
+
+def loss_chart_last_step(page) -> float:
+    """The last step the live loss chart draws (0 while empty)."""
+    return page.evaluate(
+        """() => {
+            const gd = document.querySelector('.st-key-dashboard-loss_chart .js-plotly-plot');
+            const x = gd && gd.data && gd.data[0] ? gd.data[0].x : [];
+            return x && x.length ? Number(x[x.length - 1]) : 0;
+        }"""
+    )
+
+
+def select_first_row(page, grid) -> None:
+    """Tick the first row's selection box (the grid draws on a canvas: click by position)."""
+    page.wait_for_timeout(500)
+    box = grid.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 18, box["y"] + 53)
+    page.get_by_text("Selected runs").wait_for(timeout=30_000)
+
+
 def test_starter_trains_live_and_is_listed(server: str, browser) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 2000})
     page.goto(server)
@@ -140,15 +171,19 @@ def test_starter_trains_live_and_is_listed(server: str, browser) -> None:
         " return gd && gd.data && gd.data.length > 0 && gd.data[0].x.length > 0; }",
         timeout=30_000,
     )
-    first_step, first_loss = number(metric(page, "Step")), number(metric(page, "Loss (smoothed)"))
-    first_points = loss_points(page)
-    run_id = page.locator("h4 code").first.inner_text()
+    header = page.locator("h4").filter(has_text="Run ").first
+    assert "running" in header.inner_text(), "the starter is still training"
+    run_id = header.locator("code").inner_text()
+    first_step, start_loss = number(metric(page, "Step")), loss_chart_first_smoothed(page)
+    first_chart_step = loss_chart_last_step(page)
     shoot(page, "02-playground-live")
     page.wait_for_timeout(2500)
-    second_step, second_loss = number(metric(page, "Step")), number(metric(page, "Loss (smoothed)"))
-    assert second_step > first_step, "the dashboard keeps updating while the run trains"
-    assert loss_points(page) > first_points
-    assert second_loss < first_loss, f"loss should fall: {first_loss} -> {second_loss}"
+    second_step, loss_now = number(metric(page, "Step")), number(metric(page, "Loss (smoothed)"))
+    assert second_step > first_step, "the numbers keep updating while the run trains"
+    assert loss_chart_last_step(page) > first_chart_step, "the loss chart receives new points"
+    assert loss_now < 0.5 * start_loss, (
+        f"the loss should fall: {start_loss} at first, now {loss_now}"
+    )
 
     for i, tab in enumerate(("Gradient flow", "Predictions", "Model"), start=3):
         page.get_by_role("tab", name=tab).click()
@@ -167,3 +202,31 @@ def test_starter_trains_live_and_is_listed(server: str, browser) -> None:
     assert "owner=" in page.url, "the owner token stays in the address on every page"
     shoot(page, "07-runs")
     assert run_id in (grid.text_content() or ""), "the run just trained is listed"
+
+    select_first_row(page, grid)
+    page.locator(".st-key-runs-compare_chart .js-plotly-plot").wait_for(timeout=30_000)
+    assert page.get_by_role("button", name="Epoch metrics (CSV)").is_enabled()
+    assert page.get_by_role("button", name="Weights (final.pt)").is_enabled()
+    page.wait_for_timeout(1000)
+    shoot(page, "08-runs-selected")
+
+    page.get_by_role("button", name="Open in playground").click()
+    page.wait_for_url(re.compile(r"/playground"), timeout=30_000)
+    page.locator("h4").filter(has_text=run_id).wait_for(timeout=30_000)
+    page.get_by_role("link", name="Runs").click()
+    grid.wait_for(timeout=30_000)
+    select_first_row(page, grid)
+    page.get_by_role("button", name=re.compile("Delete 1 selected run")).click()
+    page.get_by_role("button", name="Yes, delete").click()
+    page.get_by_text("No runs yet").wait_for(timeout=30_000)
+
+
+def test_a_page_address_opens_inside_the_app_frame(server: str, browser) -> None:
+    """A bookmark or reload of /playground on a fresh server still runs app.py around the page."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/playground?owner=bookmarked-token")
+    page.get_by_text("runs active").wait_for(timeout=60_000)  # app.py's sidebar line
+    page.locator(".st-key-playground-start").wait_for(timeout=30_000)
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Runs" in nav and "app" not in nav.split()
+    assert re.search(r"/playground\?owner=bookmarked-token", page.url)

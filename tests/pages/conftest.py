@@ -25,8 +25,7 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
     at = AppTest.from_file(str(APP), default_timeout=30)
     at.query_params["owner"] = "test-owner-token"
     yield at
-    state.registry().shutdown()
-    st.cache_resource.clear()  # on_release shuts the registry down as well
+    st.cache_resource.clear()  # its on_release calls registry.shutdown(): workers stopped
 
 
 def run(at: AppTest) -> AppTest:

@@ -6,12 +6,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.config import RunConfig
-from core.data.base import DataConfig
-from core.models import MLPConfig, TransformerConfig
+from core.data import DATASETS, DataConfig, load_dataset
+from core.models import MLPConfig, TransformerConfig, compatible_models, default_config
 from core.optim import OptimConfig
 from core.presets import PRESETS
 from core.trainer import TrainConfig
 from pages.ui import state
+from pages.ui.runs_table import epochs_csv, step_loss_csv
+from pages.ui.widgets import log_options, parse_int_tuple
 from tests.pages.conftest import open_page, run, run_until, with_draft
 
 TINY = RunConfig(
@@ -45,6 +47,13 @@ def start(at: AppTest, cfg: RunConfig) -> AppTest:
     return run(at)
 
 
+def fresh(app: AppTest) -> AppTest:
+    """Another browser session of the same owner (same app, same registry, new widgets)."""
+    at = AppTest.from_file(app._script_path, default_timeout=30)  # noqa: SLF001
+    at.query_params["owner"] = "test-owner-token"
+    return at
+
+
 def finished(status: str):
     return lambda at: f"— {status}" in texts(at.markdown)
 
@@ -53,7 +62,16 @@ def finished(status: str):
 def test_every_page_renders(app: AppTest, page: str) -> None:
     open_page(app, page)
     assert app.title, "each page has a title"
-    assert app.query_params["owner"] == ["test-owner-token"] or app.query_params["owner"]
+    assert app.session_state[state.OWNER] == "test-owner-token"
+
+
+def test_a_new_visitor_gets_an_owner_token_in_the_url(app: AppTest) -> None:
+    del app.query_params["owner"]
+    run(app)
+    token = app.session_state[state.OWNER]
+    assert len(token) >= 12
+    open_page(app, "pages/runs.py")
+    assert app.session_state[state.OWNER] == token, "the token survives page changes"
 
 
 def test_home_offers_the_starters(app: AppTest) -> None:
@@ -77,6 +95,15 @@ def test_controls_change_the_config(app: AppTest) -> None:
     run(app)
     assert _has(app, "playground.optim.momentum") and _has(app, "playground.optim.step_every")
     assert draft(app).optim.name == "momentum" and draft(app).optim.schedule == "step"
+
+    app.segmented_control(key="playground.data.group").set_value("text")
+    run(app)
+    assert draft(app).data.name == "text" and draft(app).model.kind == "mlp"  # kept, explained
+    assert "does not fit this data" in texts(app.warning)
+    assert app.button(key="playground.start").disabled
+    app.selectbox(key="playground.model.kind").select("rnn")
+    run(app)
+    assert draft(app).model.kind == "rnn" and not app.button(key="playground.start").disabled
 
 
 def _has(at: AppTest, key: str) -> bool:
@@ -103,8 +130,9 @@ def test_model_that_does_not_fit_is_explained(app: AppTest) -> None:
     assert "does not fit this data" in warnings and "RNN or a Transformer" in warnings
     assert app.button(key="playground.start").disabled
     cfg = RunConfig(data=DataConfig(name="text"), model=TransformerConfig(d_model=30, n_heads=4))
-    open_page(with_draft(app, cfg), PAGES[1])
-    assert "divisible by n_heads" in texts(app.warning) + texts(app.error)
+    other = open_page(with_draft(fresh(app), cfg), PAGES[1])
+    assert "divisible by n_heads" in texts(other.warning)
+    assert other.button(key="playground.start").disabled
 
 
 def test_start_shows_the_dashboard_until_completed(app: AppTest) -> None:
@@ -128,6 +156,14 @@ def test_start_shows_the_dashboard_until_completed(app: AppTest) -> None:
     table = app.dataframe(key="runs.table").value
     assert list(table["run"]) == [run_id]
     assert table["status"].iloc[0] == "completed"
+    assert table["best val"].iloc[0] > 0 and table["metric"].iloc[0] == "accuracy (%)"
+
+    view = state.registry().snapshot(run_id)
+    epochs = epochs_csv(view).splitlines()
+    assert "val_loss" in epochs[0] and len(epochs) == 1 + 2  # header + one row per epoch
+    assert step_loss_csv(view).splitlines()[0] == "step,loss"
+    assert len(step_loss_csv(view).splitlines()) == 1 + 10
+    assert state.registry().store.checkpoint_path(run_id).is_file()
 
 
 def test_diverging_run_says_so(app: AppTest) -> None:
@@ -147,6 +183,8 @@ def test_pause_resume_and_stop(app: AppTest) -> None:
     app.number_input(key="dashboard.lr").set_value(0.0005)
     app.button(key="dashboard.apply_lr").click()
     run(app)
+    app.button(key="dashboard.resume").click()
+    run_until(app, lambda at: {m.label: m.value for m in at.metric}["Learning rate"] == "0.0005")
     app.button(key="dashboard.stop").click()
     run_until(app, finished("stopped"))
     assert "Stopped at step" in texts(app.info)
@@ -156,10 +194,49 @@ def test_reload_reattaches_to_the_latest_run(app: AppTest) -> None:
     start(app, TINY)
     run_id = app.session_state[state.RUN_ID]
     run_until(app, finished("completed"))
-    fresh = AppTest.from_file(app._script_path, default_timeout=30)  # noqa: SLF001 - same app
-    fresh.query_params["owner"] = "test-owner-token"
-    open_page(fresh, "pages/playground.py")
-    assert fresh.session_state[state.RUN_ID] == run_id
+    reloaded = open_page(fresh(app), "pages/playground.py")
+    assert reloaded.session_state[state.RUN_ID] == run_id
     stranger = AppTest.from_file(app._script_path, default_timeout=30)  # noqa: SLF001
     open_page(stranger, "pages/runs.py")
     assert "No runs yet" in texts(stranger.info)
+
+
+def test_a_start_the_engine_refuses_is_explained(app: AppTest) -> None:
+    run(app)
+    state.registry().memory_budget = 1024  # 1 KiB: no model fits, so the registry refuses
+    app.button(key="home.start_spiral").click()
+    run(app)
+    errors = texts(app.error)
+    assert "Could not start the run" in errors and "budget" in errors
+    assert state.registry().list("test-owner-token") == []
+    assert app.button(key="playground.start").disabled  # the plan says the same before Start
+
+
+def test_every_dataset_and_fitting_model_gets_a_form(app: AppTest) -> None:
+    """Widgets come from config metadata: every dataset x compatible model renders its form."""
+
+    def form(cfg: RunConfig) -> AppTest:
+        return open_page(with_draft(fresh(app), cfg), PAGES[1])
+
+    for name in DATASETS:
+        data = DataConfig(name=name)
+        try:
+            spec = load_dataset(data, seed=0).spec
+        except ValueError:  # files not on disk (MNIST, CIFAR) or no CSV chosen: explained
+            assert "Can't start this yet" in texts(form(RunConfig(data=data)).error), name
+            continue
+        for kind in compatible_models(spec):
+            at = form(RunConfig(data=data, model=default_config(kind)))
+            assert (draft(at).data.name, draft(at).model.kind) == (name, kind)
+            assert not at.button(key="playground.start").disabled, (name, kind, texts(at.error))
+
+
+def test_widget_helpers_parse_and_space_values() -> None:
+    meta = {"min": 1, "max": 1024, "max_len": 8}
+    assert parse_int_tuple("16, 16", meta) == (16, 16)
+    assert parse_int_tuple("", meta) == ()  # no hidden layer: a linear model
+    for bad, reason in (("16, x", "whole numbers"), ("0", "between 1 and 1024"), ("1," * 9, "8")):
+        with pytest.raises(ValueError, match=reason):
+            parse_int_tuple(bad, meta)
+    assert log_options(1e-6, 10.0)[:3] == [1e-6, 2e-6, 5e-6] and log_options(1e-6, 10.0)[-1] == 10.0
+    assert log_options(0.0, 1.0, zero=True)[:2] == [0.0, 1e-5]
