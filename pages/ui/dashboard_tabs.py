@@ -1,4 +1,6 @@
-"""The dashboard's tabs: Curves, Gradient flow, Predictions, Model.
+"""The dashboard's tabs: Curves, Gradient flow, Predictions, the inside views, Model.
+
+The inside-the-network tabs (Inside, Features, Errors, Coach) live in `pages.ui.insight_tabs`.
 
 Tabs are stateful (`on_change="rerun"`), so only the open tab builds its figures. Figures are cached
 in session state (current run only) and rebuilt only when their own data moved; per-epoch and
@@ -20,7 +22,14 @@ from pages.ui import figures
 from pages.ui.widgets import format_number
 
 TABS = (
-    "Curves", "Gradient flow", "Predictions", "Inside", "Features", "Errors", "Coach", "Model",
+    "Curves",
+    "Gradient flow",
+    "Predictions",
+    "Inside",
+    "Features",
+    "Errors",
+    "Coach",
+    "Model",
 )
 TAB_KEY = "dashboard.tab"
 FIGURE_CACHE = "dashboard.figures"
@@ -82,8 +91,14 @@ def show_tabs(view: RunView) -> None:
         st.session_state.pop(TAB_KEY, None)
     tabs = st.tabs(TABS, key=TAB_KEY, on_change="rerun")
     renderers = (
-        curves_tab, gradients_tab, predictions_tab, inside_tab, features_tab, errors_tab,
-        coach_tab, model_tab,
+        curves_tab,
+        gradients_tab,
+        predictions_tab,
+        inside_tab,
+        features_tab,
+        errors_tab,
+        coach_tab,
+        model_tab,
     )
     for tab, render in zip(tabs, renderers, strict=True):
         if tab.open is not False:

@@ -50,7 +50,7 @@ def _probe_input(view: RunView) -> int:
         [0, 1, 2, 3],
         horizontal=True,
         key=INPUT_KEY,
-        format_func=lambda i: f"#{i + 1}",
+        format_func=lambda i: f"#{i}",
         help="One of four fixed validation examples the engine probes as it trains.",
     )
 

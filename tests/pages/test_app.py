@@ -240,3 +240,14 @@ def test_widget_helpers_parse_and_space_values() -> None:
             parse_int_tuple(bad, meta)
     assert log_options(1e-6, 10.0)[:3] == [1e-6, 2e-6, 5e-6] and log_options(1e-6, 10.0)[-1] == 10.0
     assert log_options(0.0, 1.0, zero=True)[:2] == [0.0, 1e-5]
+
+
+def test_a_preset_fills_the_form_without_starting(app: AppTest) -> None:
+    open_page(app, "pages/playground.py")
+    app.selectbox(key="playground.preset").select("digits")
+    run(app)
+    cfg = draft(app)
+    assert cfg == PRESETS["digits"].config
+    assert app.selectbox(key="playground.data.name").value == "digits"
+    assert app.text_input(key="playground.model.cnn.channels").value == "16, 32"
+    assert state.registry().list("test-owner-token") == []
