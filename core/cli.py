@@ -159,7 +159,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description=__doc__.split("\n")[0])
-    parser.add_argument("--root", default=str(DEFAULT_ROOT), help="run store folder")
+    parser.add_argument(
+        "--root", default=None, help=f"run store folder (default $BPL_DATA_DIR or {DEFAULT_ROOT})"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     train = sub.add_parser("train", help="train one run headless and print its final metrics")
     train.add_argument("--dataset", choices=sorted(DATASETS))

@@ -18,7 +18,8 @@ from core.run_state import RunView
 WINDOW = 5  # measurements a rule looks back over
 VANISHING_RATIO = 0.01  # a layer's gradient below 1% of the strongest layer's
 EXPLODING_NORM = 1e3  # a gradient norm above this is out of control
-EXPLODING_GROWTH = 10.0  # the total gradient norm grew this much within the window
+EXPLODING_GROWTH = 10.0  # the total gradient norm grew this much within the window...
+EXPLODING_FLOOR = 1.0  # ...to above this (0.05 -> 0.5 is a healthy start, not an explosion)
 HEALTHY_UPDATE_RATIO = 1e-3  # each step changes a layer's weights by about 0.1%
 HIGH_UPDATE_RATIO = 1e-1
 LOW_UPDATE_RATIO = 1e-5
@@ -116,7 +117,7 @@ def _exploding(recent: list[LayerStats]) -> Flag | None:
     big = [i for i, g in enumerate(last.grad_norm) if not math.isfinite(g) or g > EXPLODING_NORM]
     start, end = _total(first.grad_norm), _total(last.grad_norm)
     growth = end / start if len(recent) > 1 and start > 0 else 1.0
-    grows = math.isfinite(growth) and growth > EXPLODING_GROWTH
+    grows = math.isfinite(growth) and growth > EXPLODING_GROWTH and end > EXPLODING_FLOOR
     if not big and not grows:
         return None
     parts = []

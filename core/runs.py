@@ -86,13 +86,14 @@ class RunRegistry:
 
     def __init__(
         self,
-        root: str | os.PathLike = DEFAULT_ROOT,
+        root: str | os.PathLike | None = None,
         max_concurrent: int = DEFAULT_MAX_CONCURRENT,
         memory_budget: int = DEFAULT_MEMORY_BUDGET,
     ) -> None:
         if max_concurrent < 1:
             raise ValueError(f"max_concurrent must be at least 1, got {max_concurrent}")
-        self.store = RunStore(root)
+        # $BPL_DATA_DIR is read here, not at import, so tests and servers can point it elsewhere.
+        self.store = RunStore(root or os.environ.get("BPL_DATA_DIR") or DEFAULT_ROOT)
         self.max_concurrent = max_concurrent
         self.memory_budget = memory_budget
         # A fixed share of the cores per worker: OpenMP threads spin-wait, so oversubscribing

@@ -48,6 +48,8 @@ def _convert(tp: Any, value: Any) -> Any:
         return value
     if origin is tuple:
         args = typing.get_args(tp)
+        if not isinstance(value, (list, tuple)):
+            value = [value]  # "--set model.hidden=8" means (8,)
         if len(args) == 2 and args[1] is Ellipsis:
             return tuple(_convert(args[0], v) for v in value)
         return tuple(_convert(a, v) for a, v in zip(args, value))

@@ -19,7 +19,7 @@ from core.optim import OptimConfig, lr_factor, set_lr
 from core.tasks import IGNORE, LossName, Task
 
 EVAL_BATCH = 1024
-VAL_BUDGET = 0.03  # validation may take at most this share of training time
+VAL_BUDGET = 0.02  # validation may take at most this share of training time
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import streamlit as st
 from core.labs import graph as graph_code
 from core.labs.backprop import sgd_step
 from pages.ui import labs_backprop as ui
+from pages.ui import state
 from pages.ui.labs_formulas import backward_tex, forward_tex, label, num
 from pages.ui.labs_graph import graph_figure, loss_history_figure
 from pages.ui.labs_prose import fill, sections
@@ -17,6 +18,7 @@ PROSE = "labs/backprop"
 TEXT = sections(PROSE)
 PLOTLY_CONFIG = {"displaylogo": False}
 
+state.require_frame("pages/backprop_lab.py")
 st.title(":material/account_tree: Backprop lab")
 st.markdown(TEXT["intro"])
 

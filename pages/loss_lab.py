@@ -14,6 +14,7 @@ from core.labs.losses import (
     outlier_data,
     softmax_xent,
 )
+from pages.ui import state
 from pages.ui.labs_losses import curves_figure, fits_figure, softmax_figure
 from pages.ui.labs_prose import fill, sections
 
@@ -34,6 +35,7 @@ def chart(fig, key: str) -> None:
     st.plotly_chart(fig, key=f"{KEY}.{key}", theme=None, config=PLOTLY_CONFIG, width="stretch")
 
 
+state.require_frame("pages/loss_lab.py")
 st.title(":material/functions: Loss explorer")
 st.markdown(TEXT["intro"])
 curves_tab, outlier_tab, softmax_tab = st.tabs(

@@ -7,12 +7,14 @@ import streamlit as st
 from core.labs.surfaces import SURFACES
 from core.optim import OPTIMIZER_TITLES
 from pages.ui import labs_optim as ui
+from pages.ui import state
 from pages.ui.labs_prose import sections
 from pages.ui.labs_surfaces import color, contour_figure, gap_figure
 
 TEXT = sections(ui.PROSE)
 PLOTLY_CONFIG = {"displaylogo": False}
 
+state.require_frame("pages/optimizer_lab.py")
 st.title(":material/moving: Optimizer lab")
 st.markdown(TEXT["intro"])
 

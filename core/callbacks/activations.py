@@ -46,7 +46,7 @@ class ActivationProbe(Callback):
 
     def __init__(self, emit: Callable[[Event], None], cadence: Cadence | None = None) -> None:
         self.emit = emit
-        self.cadence = cadence or Cadence(budget=0.01, min_interval_s=1.0)
+        self.cadence = cadence or Cadence(budget=0.005, min_interval_s=1.0)
 
     def on_fit_start(self, trainer: Trainer) -> None:
         self.modules = activation_modules(trainer.model)

@@ -13,13 +13,20 @@ from core.trainer import Trainer
 
 
 class Cadence:
-    """Due every N steps, N chosen so cost/(N * step time) <= budget and N * step time >= min_s."""
+    """Due every N steps, N chosen so cost/(N * step time) <= budget and N * step time >= min_s,
+    but never more than `max_interval_s` of training apart."""
 
     def __init__(
-        self, budget: float = 0.01, min_interval_s: float = 0.5, first_step: int = 1
+        self,
+        budget: float = 0.01,
+        min_interval_s: float = 0.5,
+        first_step: int = 1,
+        max_interval_s: float = 20.0,
     ) -> None:
         self.budget = budget
         self.min_interval_s = min_interval_s
+        self.max_interval_s = max_interval_s
+        self._cost = 0.0
         self.next_step = first_step
         self.every = first_step
         self._t0 = 0.0
@@ -34,8 +41,11 @@ class Cadence:
     def done(self, trainer: Trainer) -> None:
         """Call right after the measurement; schedules the next one."""
         cost = time.perf_counter() - self._t0
+        # Smoothed, so one slow measurement (a busy machine) cannot push the next one far away.
+        self._cost = cost if not self._cost else 0.5 * self._cost + 0.5 * cost
         step_s = trainer.elapsed_s / max(trainer.step, 1)
-        by_budget = cost / (self.budget * step_s)
+        by_budget = self._cost / (self.budget * step_s)
         by_time = self.min_interval_s / step_s
-        self.every = max(1, math.ceil(max(by_budget, by_time)))
+        cap = max(1.0, self.max_interval_s / step_s)
+        self.every = max(1, math.ceil(min(max(by_budget, by_time), cap)))
         self.next_step = trainer.step + self.every

@@ -53,7 +53,7 @@ class GradientStats(Callback):
 
     def __init__(self, emit: Callable[[Event], None], cadence: Cadence | None = None) -> None:
         self.emit = emit
-        self.cadence = cadence or Cadence(budget=0.01, min_interval_s=0.25)
+        self.cadence = cadence or Cadence(budget=0.005, min_interval_s=0.25)
         self._before: list[torch.Tensor] | None = None
         self._grad_norms: list[float] = []
 
@@ -96,7 +96,7 @@ class WeightHistograms(Callback):
 
     def __init__(self, emit: Callable[[Event], None], cadence: Cadence | None = None) -> None:
         self.emit = emit
-        self.cadence = cadence or Cadence(budget=0.01, min_interval_s=1.0)
+        self.cadence = cadence or Cadence(budget=0.005, min_interval_s=1.0)
 
     def on_fit_start(self, trainer: Trainer) -> None:
         self.names, self.groups = layer_groups(trainer.model)

@@ -38,7 +38,7 @@ class InsightProbe(Callback):
     ) -> None:
         self.emit = emit
         self.snapshot_dir = Path(snapshot_dir) if snapshot_dir else None
-        self.cadence = cadence or Cadence(budget=0.02, min_interval_s=2.0)
+        self.cadence = cadence or Cadence(budget=0.01, min_interval_s=2.0)
         self.saved: list[Path] = []
 
     def on_fit_start(self, trainer: Trainer) -> None:

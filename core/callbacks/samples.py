@@ -15,7 +15,7 @@ class SamplePredictions(Callback):
 
     def __init__(self, emit: Callable[[Event], None], cadence: Cadence | None = None) -> None:
         self.emit = emit
-        self.cadence = cadence or Cadence(budget=0.02, min_interval_s=1.0)
+        self.cadence = cadence or Cadence(budget=0.01, min_interval_s=1.0)
         self._sent_static = False
 
     def _send(self, trainer: Trainer) -> None:

@@ -56,3 +56,9 @@ def test_incompatible_model_is_explained():
 
     with pytest.raises(ValueError):
         plan_run(RunConfig(model=CNNConfig(), data=DataConfig(name="spiral")))
+
+
+def test_a_single_number_for_a_tuple_field_means_one_item():
+    data = RunConfig().to_dict()
+    data["model"]["hidden"] = 8  # what `--set model.hidden=8` produces
+    assert RunConfig.from_dict(data).model.hidden == (8,)

@@ -15,6 +15,7 @@ from core.labs.graph import trace
 from core.labs.losses import fit_line, outlier_data
 from core.labs.surfaces import SURFACES, SurfaceConfig, grid
 from core.labs.trajectories import explain_step, lab_default, run_trajectory
+from pages.ui import state
 from pages.ui.labs_formulas import backward_tex, forward_tex, label, num
 from pages.ui.labs_graph import Progress, columns, graph_figure, loss_history_figure
 from pages.ui.labs_prose import fields, sections
@@ -29,7 +30,13 @@ EXAMPLE = Example(inputs=(0.5, -1.0), target=0.8)  # the backprop page's default
 def page():
     """Make a fresh AppTest of a lab page (caches cleared, so each test computes its numbers)."""
     st.cache_data.clear()
-    return lambda path: AppTest.from_file(str(ROOT / path), default_timeout=30)
+
+    def make(path: str) -> AppTest:
+        at = AppTest.from_file(str(ROOT / path), default_timeout=30)
+        at.session_state[state.FRAMED] = True  # as if app.py had framed it (tested in test_app)
+        return at
+
+    return make
 
 
 def latex(at: AppTest) -> str:
