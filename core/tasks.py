@@ -30,9 +30,11 @@ class Task:
     def loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
-    def metric_sums(self, out: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(sum of per-item scores, item count) as 0-d tensors, so epoch metrics aggregate exactly
-        over batches without a device sync per step."""
+    def metric_sums(
+        self, out: torch.Tensor, y: torch.Tensor
+    ) -> tuple[torch.Tensor, int | torch.Tensor]:
+        """(sum of per-item scores as a 0-d tensor, item count), so epoch metrics aggregate
+        exactly over batches without a device sync per step."""
         raise NotImplementedError
 
 
@@ -58,8 +60,10 @@ class ClassificationTask(Task):
         target = _one_hot_like(out, y)
         return REGRESSION_LOSSES[name](probs, target)
 
-    def metric_sums(self, out: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return (out.argmax(-1) == y).sum(), torch.tensor(y.numel())
+    def metric_sums(
+        self, out: torch.Tensor, y: torch.Tensor
+    ) -> tuple[torch.Tensor, int | torch.Tensor]:
+        return (out.argmax(-1) == y).sum(), y.numel()
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,9 @@ class TokenTask(Task):
     def loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1), ignore_index=IGNORE)
 
-    def metric_sums(self, out: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def metric_sums(
+        self, out: torch.Tensor, y: torch.Tensor
+    ) -> tuple[torch.Tensor, int | torch.Tensor]:
         scored = y != IGNORE
         return ((out.argmax(-1) == y) & scored).sum(), scored.sum()
 
@@ -87,8 +93,10 @@ class RegressionTask(Task):
     def loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return REGRESSION_LOSSES[self.loss_name](out, y.reshape(out.shape))
 
-    def metric_sums(self, out: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return (out - y.reshape(out.shape)).abs().sum(), torch.tensor(out.numel())
+    def metric_sums(
+        self, out: torch.Tensor, y: torch.Tensor
+    ) -> tuple[torch.Tensor, int | torch.Tensor]:
+        return (out - y.reshape(out.shape)).abs().sum(), out.numel()
 
 
 REGRESSION_LOSSES = {

@@ -16,7 +16,7 @@ from core.callbacks.gradients import histogram
 from core.events import ActivationStats, Event
 from core.trainer import Callback, Trainer
 
-PROBE_SIZE = 256
+PROBE_SIZE = 128
 RELU_LIKE = (nn.ReLU, nn.LeakyReLU, nn.ReLU6, nn.ELU, nn.GELU, nn.SiLU)
 SATURATING = {nn.Tanh: (-1.0, 1.0), nn.Sigmoid: (0.0, 1.0)}
 SATURATION_MARGIN = 0.02
