@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.config import RunConfig
 from core.data.base import DataConfig
-from core.models import CNNConfig, MLPConfig, RNNConfig
+from core.models import CNNConfig, MLPConfig, RNNConfig, TransformerConfig
 from core.optim import OptimConfig
 from core.trainer import TrainConfig
 from pages.ui import state
@@ -84,3 +84,30 @@ def test_coach_tab_quotes_its_numbers(app: AppTest, cfg: RunConfig, advice: str)
     text = "\n".join(str(w.value) for w in app.warning)
     assert advice in text
     assert state.registry().snapshot(app.session_state[state.RUN_ID]).layer_stats
+
+
+TRANSFORMER = RunConfig(
+    data=DataConfig(name="reverse", n_samples=64, seq_len=4),
+    model=TransformerConfig(d_model=16, n_heads=2, n_layers=2, d_ff=32),
+    train=TrainConfig(epochs=2),
+)
+SPIRAL = RunConfig(
+    data=DataConfig(name="spiral", n_samples=200),
+    model=MLPConfig(hidden=(8,)),
+    train=TrainConfig(epochs=400),
+)
+
+
+def test_transformer_run_shows_attention(app: AppTest) -> None:
+    start(app, TRANSFORMER)
+    run_until(app, finished("completed"))
+    open_tab(app, "Features")
+    assert "dashboard.attention" in keys(app)
+
+
+def test_spiral_run_animates_its_decision_boundary(app: AppTest) -> None:
+    start(app, SPIRAL)
+    run_until(app, finished("completed"), timeout=120)
+    open_tab(app, "Predictions")
+    if len(state.registry().snapshot(app.session_state[state.RUN_ID]).insights) > 1:
+        assert "dashboard.boundary_animation" in keys(app)
