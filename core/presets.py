@@ -11,7 +11,7 @@ from types import MappingProxyType
 
 from core.config import RunConfig
 from core.data.base import DataConfig
-from core.models import CNNConfig, MLPConfig, RNNConfig
+from core.models import CNNConfig, MLPConfig, RNNConfig, TransformerConfig
 from core.optim import OptimConfig
 from core.trainer import TrainConfig
 
@@ -61,6 +61,17 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
                     model=RNNConfig(cell="lstm", hidden_size=128, embed_dim=32),
                     optim=OptimConfig(name="adam", lr=3e-3, grad_clip=1.0),
                     train=TrainConfig(epochs=6, batch_size=64),
+                ),
+            ),
+            Preset(
+                "reverse",
+                "Transformer reverses sequences",
+                "Attention learns to look at the mirrored position; watch its maps form.",
+                RunConfig(
+                    data=DataConfig(name="reverse", n_samples=2000, seq_len=8),
+                    model=TransformerConfig(d_model=32, n_heads=2, n_layers=2, d_ff=64),
+                    optim=OptimConfig(name="adam", lr=1e-3),
+                    train=TrainConfig(epochs=30, batch_size=32),
                 ),
             ),
         )

@@ -180,7 +180,8 @@ def progress(view: RunView) -> None:
     cols = st.columns(4)
     cols[0].metric("Step", f"{p.step:,}")
     cols[1].metric("Loss (smoothed)", f"{loss:.4f}" if loss is not None else "–")
-    last = view.epochs[-1] if view.epochs else None
+    # Validation may skip tiny epochs (see core.trainer.VAL_BUDGET): show the latest measured one.
+    last = next((e for e in reversed(view.epochs) if e.val_metric == e.val_metric), None)
     name = last.metric_name if last else "metric"
     value = f"{last.val_metric * metric_scale(name):.4g}" if last else "–"
     cols[2].metric(f"Validation {metric_title(name)}", value)

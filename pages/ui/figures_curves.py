@@ -99,7 +99,9 @@ def epoch_curves(view: RunView) -> go.Figure:
         start=1,
     ):
         for split, ys, color in (("train", train, theme.TRAIN), ("validation", val, theme.VAL)):
-            tx, ty = thin(x, ys)
+            # Validation skips some tiny epochs (NaN): draw the measured ones, connected.
+            xs, ys = _measured(x, ys)
+            tx, ty = thin(xs, ys)
             fig.add_scatter(
                 x=tx,
                 y=ty,
@@ -115,10 +117,18 @@ def epoch_curves(view: RunView) -> go.Figure:
     return fig
 
 
+def _measured(xs: list, ys: list) -> tuple[list, list]:
+    """Drop the points whose value is NaN (epochs where validation was skipped)."""
+    kept = [(x, y) for x, y in zip(xs, ys, strict=True) if y == y]
+    return [x for x, _ in kept], [y for _, y in kept]
+
+
 def _val_series(epochs: tuple[EpochEnd, ...], metric: CompareMetric) -> tuple[list, list]:
     if metric == "val_loss":
-        return [e.epoch for e in epochs], [e.val_loss for e in epochs]
-    return [e.epoch for e in epochs], [e.val_metric * metric_scale(e.metric_name) for e in epochs]
+        return _measured([e.epoch for e in epochs], [e.val_loss for e in epochs])
+    return _measured(
+        [e.epoch for e in epochs], [e.val_metric * metric_scale(e.metric_name) for e in epochs]
+    )
 
 
 def compare_runs(

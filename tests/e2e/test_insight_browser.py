@@ -33,3 +33,20 @@ def test_insight_tabs_render_on_a_training_cnn(server: str, browser) -> None:  #
     page.locator(".st-key-dashboard-confusion .js-plotly-plot").wait_for(timeout=30_000)
     page.get_by_role("tab", name="Inside").click()
     page.locator(".st-key-dashboard-hist_chart .js-plotly-plot").wait_for(timeout=30_000)
+
+
+def features_of_starter(server: str, browser, starter: str, chart: str, name: str) -> None:  # noqa: F811
+    page = browser.new_page(viewport={"width": 1400, "height": 2000})
+    page.goto(server)
+    page.locator(f".st-key-home-start_{starter} button").click(timeout=60_000)
+    page.wait_for_url(re.compile(r"/playground"), timeout=30_000)
+    page.get_by_role("tab", name="Features").click(timeout=60_000)
+    page.locator(f".st-key-dashboard-{chart} .js-plotly-plot").wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    shoot(page, name)
+    page.get_by_role("button", name="Stop").click()
+
+
+def test_attention_and_recurrent_views_in_the_browser(server: str, browser) -> None:  # noqa: F811
+    features_of_starter(server, browser, "reverse", "attention", "insight-06-attention")
+    features_of_starter(server, browser, "text", "recurrent", "insight-07-lstm-state")
