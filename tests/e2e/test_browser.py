@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -85,8 +86,9 @@ def server(tmp_path: Path) -> Iterator[str]:
         stop_server(proc)
 
 
-@pytest.fixture
-def browser():
+@contextmanager
+def chromium_browser() -> Iterator:
+    """Debian's Chromium under Playwright; skips when it is missing outside CI (CI installs it)."""
     chromium = shutil.which("chromium")
     if chromium is None and not os.environ.get("CI"):
         pytest.skip("Debian's chromium is not installed (apt-get install chromium); CI installs it")
@@ -98,6 +100,12 @@ def browser():
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture
+def browser():
+    with chromium_browser() as b:
+        yield b
 
 
 def metric(page, label: str) -> str:
