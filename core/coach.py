@@ -50,43 +50,51 @@ def divergence(view: RunView) -> Flag | None:
     return None
 
 
-def dead_relus(view: RunView) -> Flag | None:
-    """Many ReLU units output zero for every probe input."""
+def _worst_activation(view: RunView, field: str, relu: bool) -> tuple[str, float, int] | None:
+    """(layer, value, step) of the highest `field` among ReLU (or tanh/sigmoid) layers, latest probe."""
     if not view.activations:
         return None
     last = view.activations[-1]
-    dead = [(n, d) for n, k, d in zip(last.layers, last.kinds, last.dead_frac) if k == "relu"]
-    worst = max(dead, key=lambda item: item[1], default=None)
+    values = [
+        (name, value)
+        for name, kind, value in zip(last.layers, last.kinds, getattr(last, field))
+        if (kind == "relu") == relu
+    ]
+    worst = max(values, key=lambda item: item[1], default=None)
+    return (*worst, last.step) if worst else None
+
+
+def dead_relus(view: RunView) -> Flag | None:
+    """Many ReLU units output zero for every probe input."""
+    worst = _worst_activation(view, "dead_frac", relu=True)
     if worst is None or worst[1] < DEAD_RELU_FRACTION:
         return None
+    layer, fraction, step = worst
     return Flag(
         "warning",
         "Many dead ReLUs",
-        f"{worst[1]:.0%} of the units after {worst[0]} output zero for every probe input at "
-        f"step {last.step}, so they pass no gradient and stop learning. Lower the learning rate, "
+        f"{fraction:.0%} of the units after {layer} output zero for every probe input at "
+        f"step {step}, so they pass no gradient and stop learning. Lower the learning rate, "
         "use LeakyReLU, or He initialization.",
-        (worst[0],),
-        {"dead_fraction": worst[1]},
+        (layer,),
+        {"dead_fraction": fraction},
     )
 
 
 def saturation(view: RunView) -> Flag | None:
     """tanh/sigmoid units sit at their flat ends, where the gradient is nearly zero."""
-    if not view.activations:
-        return None
-    last = view.activations[-1]
-    sat = [(n, s) for n, k, s in zip(last.layers, last.kinds, last.saturated_frac) if k != "relu"]
-    worst = max(sat, key=lambda item: item[1], default=None)
+    worst = _worst_activation(view, "saturated_frac", relu=False)
     if worst is None or worst[1] < SATURATED_FRACTION:
         return None
+    layer, fraction, step = worst
     return Flag(
         "warning",
         "Saturated activations",
-        f"{worst[1]:.0%} of the outputs of {worst[0]} are pinned near their limits at step "
-        f"{last.step}, where {worst[0].split('.')[-1]}'s slope is almost zero. Scale the inputs, "
+        f"{fraction:.0%} of the outputs of {layer} are pinned near their limits at step "
+        f"{step}, where {layer.split('.')[-1]}'s slope is almost zero. Scale the inputs, "
         "use Xavier initialization, a lower learning rate, or ReLU.",
-        (worst[0],),
-        {"saturated_fraction": worst[1]},
+        (layer,),
+        {"saturated_fraction": fraction},
     )
 
 
