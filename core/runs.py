@@ -89,6 +89,7 @@ class RunRegistry:
         root: str | os.PathLike | None = None,
         max_concurrent: int = DEFAULT_MAX_CONCURRENT,
         memory_budget: int = DEFAULT_MEMORY_BUDGET,
+        worker_threads: int | None = None,
     ) -> None:
         if max_concurrent < 1:
             raise ValueError(f"max_concurrent must be at least 1, got {max_concurrent}")
@@ -98,7 +99,7 @@ class RunRegistry:
         self.memory_budget = memory_budget
         # A fixed share of the cores per worker: OpenMP threads spin-wait, so oversubscribing
         # (two runs with all cores each) slows both badly; small models gain nothing from more.
-        self.worker_threads = int(
+        self.worker_threads = worker_threads or int(
             os.environ.get("BPL_WORKER_THREADS", max(1, (os.cpu_count() or 1) // max_concurrent))
         )
         self.interrupted = self.store.mark_interrupted()
@@ -232,6 +233,12 @@ class RunRegistry:
             for rid, s in states
             if s.status in ACTIVE_STATUSES and (owner is None or s.base.owner == owner)
         ]
+
+    def worker_pid(self, run_id: str) -> int | None:
+        """OS process id of the run's worker while it has one (benchmarks pin it to a core)."""
+        with self._lock:
+            worker = self._workers.get(run_id)
+        return worker.process.pid if worker is not None else None
 
     def wait(self, run_id: str, timeout: float | None = None, poll_s: float = 0.05) -> RunView:
         """Block until the run is no longer active (CLI and tests); returns its final view."""
