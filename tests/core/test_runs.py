@@ -82,11 +82,24 @@ def test_queue_beyond_the_concurrency_limit(tmp_path: Path):
         second = reg.start(tiny_config(epochs=1), owner="c")
         time.sleep(0.5)
         assert reg.snapshot(second).status == "queued"
+        assert reg.worker_pid(second) is None  # queued: no process yet
+        pid = reg.worker_pid(first)
+        assert pid is not None and pid != os.getpid()
+        os.kill(pid, 0)  # a live process (raises if not)
         reg.control(first, "stop")
         assert reg.wait(second, timeout=120).status == "completed"
+        assert reg.worker_pid(first) is None and reg.worker_pid(second) is None
         assert reg.snapshot(first).status == "stopped"
     finally:
         reg.shutdown()
+
+
+def test_worker_threads_default_to_a_share_of_the_cores(tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("BPL_WORKER_THREADS", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert RunRegistry(tmp_path / "a", max_concurrent=4).worker_threads == 2
+    assert RunRegistry(tmp_path / "b", max_concurrent=16).worker_threads == 1
+    assert RunRegistry(tmp_path / "c", max_concurrent=4, worker_threads=3).worker_threads == 3
 
 
 def test_divergence_ends_the_run_with_a_hint(registry: RunRegistry):
