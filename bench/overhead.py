@@ -49,11 +49,11 @@ import torch  # noqa: E402
 from core.callbacks import standard_callbacks  # noqa: E402
 from core.config import RunConfig  # noqa: E402
 from core.data.base import DataConfig  # noqa: E402
-from core.engine import prepare  # noqa: E402
+from core.engine import build_trainer, prepare  # noqa: E402
 from core.models import CNNConfig, MLPConfig, RNNConfig  # noqa: E402
 from core.optim import OptimConfig, build_optimizer  # noqa: E402
 from core.runs import RunRegistry  # noqa: E402
-from core.trainer import HOOKS, Callback, TrainConfig, Trainer  # noqa: E402
+from core.trainer import HOOKS, Callback, TrainConfig  # noqa: E402
 
 CASES: dict[str, RunConfig] = {
     "mlp_spiral": RunConfig(
@@ -175,7 +175,8 @@ class HookClock:
 def instrumentation_share(cfg: RunConfig, snapshot_dir: str) -> float:
     """Share of an in-process engine run's training time spent in callbacks and validation.
 
-    Built like `core.engine.train_run`; events are pickled as the worker's pipe would pickle them.
+    Built by `core.engine.build_trainer`, as `train_run` builds it; events are pickled as the
+    worker's pipe would pickle them.
     """
     torch.set_num_threads(1)
     clock = HookClock()
@@ -184,19 +185,7 @@ def instrumentation_share(cfg: RunConfig, snapshot_dir: str) -> float:
         for hook in HOOKS:
             if getattr(type(callback), hook) is not getattr(Callback, hook):
                 setattr(callback, hook, clock.wrap(getattr(callback, hook)))
-    run = prepare(cfg)
-    optimizer = build_optimizer(run.model.parameters(), cfg.optim)
-    trainer = Trainer(
-        run.model,
-        run.task,
-        run.data,
-        optimizer,
-        cfg.optim,
-        cfg.train,
-        run.device,
-        callbacks,
-        cfg.seed,
-    )
+    trainer = build_trainer(cfg, callbacks)
     trainer.measure = clock.wrap(trainer.measure)  # type: ignore[method-assign]
     trainer.fit()
     return clock.spent / trainer.elapsed_s

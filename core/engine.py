@@ -98,13 +98,22 @@ def train_run(
     extra_callbacks: list[Callback] | None = None,
 ) -> Trainer:
     """Train `cfg` here with full instrumentation, streaming events to `emit`; return the trainer."""
-    run = prepare(cfg)
-    optimizer = build_optimizer(run.model.parameters(), cfg.optim)
     snapshots = (
         os.path.join(os.path.dirname(checkpoint_path), "snapshots") if checkpoint_path else None
     )
     callbacks = standard_callbacks(emit, control, snapshots) + list(extra_callbacks or [])
-    trainer = Trainer(
+    trainer = build_trainer(cfg, callbacks)
+    trainer.fit()
+    if checkpoint_path:
+        save_checkpoint(trainer.model, checkpoint_path)
+    return trainer
+
+
+def build_trainer(cfg: RunConfig, callbacks: list[Callback]) -> Trainer:
+    """Data, model, optimizer and loop for `cfg`, ready to `fit()`, with exactly these callbacks."""
+    run = prepare(cfg)
+    optimizer = build_optimizer(run.model.parameters(), cfg.optim)
+    return Trainer(
         run.model,
         run.task,
         run.data,
@@ -115,10 +124,6 @@ def train_run(
         callbacks,
         cfg.seed,
     )
-    trainer.fit()
-    if checkpoint_path:
-        save_checkpoint(run.model, checkpoint_path)
-    return trainer
 
 
 def save_checkpoint(model: nn.Module, path: str) -> None:
