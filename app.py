@@ -26,10 +26,11 @@ page = st.navigation(
 )
 state.enter_frame()
 with st.sidebar:
+    state.remember_owner()
     active = len(registry.active(owner))
     st.caption(
         f":material/directions_run: **{active}** of your runs active "
         f"(up to {registry.max_concurrent} train at once, more wait in a queue). "
-        "Runs keep training when you switch pages or reload; this address brings you back."
+        "Runs keep training when you switch pages or reload; this browser finds them again."
     )
 page.run()

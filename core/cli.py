@@ -19,6 +19,7 @@ from core.models import MODELS, default_config
 from core.optim import OPTIMIZERS
 from core.run_state import RunView
 from core.runs import DEFAULT_ROOT, RunRegistry
+from core.serialize import to_dict
 
 
 def _parse_value(text: str) -> Any:
@@ -96,7 +97,7 @@ def result_dict(view: RunView) -> dict[str, Any]:
         "best_val_metric": view.best_val_metric(),
         "samples_per_s": progress.samples_per_s if progress else None,
         "elapsed_s": progress.elapsed_s if progress else None,
-        "parameters": view.summary.get("total_params"),
+        "parameters": view.plan.model.total_params if view.plan else None,
     }
 
 
@@ -144,13 +145,12 @@ def cmd_runs(args: argparse.Namespace) -> int:
     registry = RunRegistry(args.root)
     records = registry.list()
     if args.json:
-        print(json.dumps([{**r.__dict__} for r in records]))
+        print(json.dumps([to_dict(r) for r in records]))
         return 0
     for r in records:
         created = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created))
         print(
-            f"{r.run_id}  {created}  {r.status:11s}  {r.config['data']['name']:12s} "
-            f"{r.config['model']['kind']}"
+            f"{r.run_id}  {created}  {r.status:11s}  {r.config.data.name:12s} {r.config.model.kind}"
         )
     if not records:
         print("no stored runs")

@@ -1,8 +1,7 @@
 """Assemble and run one training run from a `RunConfig`: data, model, task, optimizer, callbacks.
 
-`plan_run` checks a config before any process starts (bad values, incompatible model, too large a
-model for the memory budget); `train_run` trains in the current process and is what the worker
-process (and tests, and benchmarks) call.
+`train_run` trains in the current process and is what the worker process (and tests, and
+benchmarks) call. Checking a config before any process starts is `core.plan.plan_run`.
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 import torch.nn as nn
@@ -18,29 +16,14 @@ import torch.nn as nn
 from core.callbacks import ControlSource, standard_callbacks
 from core.config import RunConfig
 from core.data import load_dataset
-from core.data.base import DataBundle, DataSpec
+from core.data.base import DataBundle
 from core.device import pick_device
 from core.events import Event
 from core.models import build_model
-from core.models.summary import estimate_memory_bytes, summarize
-from core.optim import build_optimizer, validate_optim
-from core.serialize import to_dict
+from core.optim import build_optimizer
+from core.plan import validate_config
 from core.tasks import Task, make_task
 from core.trainer import Callback, Trainer
-from core.validation import check_ranges
-
-DEFAULT_MEMORY_BUDGET = int(float(os.environ.get("BPL_MEMORY_BUDGET_GB", "4")) * 2**30)
-
-
-@dataclass(frozen=True)
-class RunPlan:
-    """What a config will train, known before training starts."""
-
-    spec: DataSpec
-    summary: dict[str, Any]  # core.models.summary.ModelSummary as plain data
-    estimated_bytes: int
-    n_train: int
-    n_val: int
 
 
 @dataclass
@@ -53,14 +36,6 @@ class Prepared:
     device: torch.device
 
 
-def validate_config(cfg: RunConfig) -> None:
-    """Raise ValueError naming the first out-of-range field of any part of the config."""
-    check_ranges(cfg.data)
-    check_ranges(cfg.train)
-    check_ranges(cfg)
-    validate_optim(cfg.optim)
-
-
 def prepare(cfg: RunConfig) -> Prepared:
     """Load the data and build model and task, all seeded from `cfg.seed`."""
     validate_config(cfg)
@@ -69,25 +44,6 @@ def prepare(cfg: RunConfig) -> Prepared:
     task = make_task(data.spec, cfg.train.loss)
     model = build_model(cfg.model, data.spec, seed=cfg.seed).to(device)
     return Prepared(data, model, task, device)
-
-
-def plan_run(cfg: RunConfig, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> RunPlan:
-    """Validate a config and estimate its memory; ValueError with a readable reason if it won't run."""
-    validate_config(cfg)
-    pick_device(cfg.device)
-    data = load_dataset(cfg.data, cfg.seed)
-    make_task(data.spec, cfg.train.loss)
-    model = build_model(cfg.model, data.spec, seed=cfg.seed)
-    summary = summarize(model, data.spec)
-    batch = min(cfg.train.batch_size, data.n_train)
-    need = estimate_memory_bytes(summary, batch)
-    if need > memory_budget:
-        raise ValueError(
-            f"this model needs about {need / 2**30:.1f} GiB to train with batch size {batch} "
-            f"({summary.total_params:,} parameters), over the {memory_budget / 2**30:.1f} GiB "
-            "budget; use fewer or narrower layers or a smaller batch"
-        )
-    return RunPlan(data.spec, to_dict(summary), need, data.n_train, data.n_val)
 
 
 def train_run(

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.config import RunConfig
 from core.events import (
     ACTIVE_STATUSES,
     ActivationStats,
@@ -26,6 +27,7 @@ from core.events import (
     StatusChange,
     StepLosses,
 )
+from core.plan import RunPlan
 from core.series import BoundedLog, BoundedSeries
 
 MAX_POINTS = 2000
@@ -42,7 +44,7 @@ class RunView:
     run_id: str
     owner: str
     status: str
-    config: dict[str, Any]
+    config: RunConfig
     created: float
     version: int = 0
     message: str = ""
@@ -52,7 +54,7 @@ class RunView:
     started: float = 0.0
     ended: float = 0.0
     shared: bool = False
-    summary: dict[str, Any] = field(default_factory=dict)
+    plan: RunPlan | None = None  # computed once by the server when the run was started
     progress: Progress | None = None
     loss_steps: tuple[float, ...] = ()
     loss_values: tuple[float, ...] = ()
@@ -176,7 +178,7 @@ class RunState:
                 started=self.started,
                 ended=self.ended,
                 shared=self.base.shared,
-                summary=self.base.summary,
+                plan=self.base.plan,
                 progress=self.progress,
                 loss_steps=tuple(steps),
                 loss_values=tuple(losses),

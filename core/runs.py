@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from core.config import RunConfig
-from core.engine import DEFAULT_MEMORY_BUDGET, plan_run
 from core.events import ACTIVE_STATUSES, StatusChange
+from core.plan import DEFAULT_MEMORY_BUDGET, RunPlan, plan_run
 from core.run_state import STORED_FRAMES, RunState, RunView
-from core.serialize import to_dict
 from core.store import RunRecord, RunStore
+from core.threads import threads_for
 
 SAVE_EVERY_S = 3.0
 DEFAULT_ROOT = Path(
@@ -79,6 +79,7 @@ class _Worker:
     control: Connection
     sent: Any  # shared c_long: commands sent so far; the worker compares it with what it read
     thread: threading.Thread
+    threads: int  # torch threads the worker trains with
 
 
 class RunRegistry:
@@ -97,43 +98,46 @@ class RunRegistry:
         self.store = RunStore(root or os.environ.get("BPL_DATA_DIR") or DEFAULT_ROOT)
         self.max_concurrent = max_concurrent
         self.memory_budget = memory_budget
-        # A fixed share of the cores per worker: OpenMP threads spin-wait, so oversubscribing
-        # (two runs with all cores each) slows both badly; small models gain nothing from more.
-        self.worker_threads = worker_threads or int(
-            os.environ.get("BPL_WORKER_THREADS", max(1, (os.cpu_count() or 1) // max_concurrent))
-        )
+        # None: each run's threads follow its size (core.threads); a number fixes it (benches).
+        self.worker_threads = worker_threads
         self.interrupted = self.store.mark_interrupted()
         self._ctx = _context()
         if self._ctx.get_start_method() == "forkserver":
             # Start the forkserver (which imports torch) now, not on the first click on Start.
             from multiprocessing import forkserver
 
-            threading.Thread(target=forkserver.ensure_running, daemon=True).start()
+            self._warming = threading.Thread(target=forkserver.ensure_running, daemon=True)
+            self._warming.start()
+        else:
+            self._warming = None
         self._lock = threading.RLock()
         self._states: dict[str, RunState] = {}
         self._workers: dict[str, _Worker] = {}
         self._queue: deque[str] = deque()
-        self._configs: dict[str, str] = {}
+
+    def wait_ready(self, timeout: float | None = None) -> None:
+        """Block until the worker launcher has warmed up (benchmarks time runs, not that)."""
+        if self._warming is not None:
+            self._warming.join(timeout)
 
     # -- starting -----------------------------------------------------------------------------
-    def start(self, cfg: RunConfig, owner: str, shared: bool = False) -> str:
-        """Validate `cfg` and start (or queue) a run; return its id at once."""
-        plan = plan_run(cfg, self.memory_budget)
+    def start(
+        self, cfg: RunConfig, owner: str, shared: bool = False, plan: RunPlan | None = None
+    ) -> str:
+        """Validate `cfg` and start (or queue) a run; return its id at once.
+
+        `plan` is the server's `plan_run(cfg)` when the caller already has it (the playground
+        plans the form as it is drawn), so Start does not load the data and build the model again.
+        """
+        if plan is None:
+            plan = plan_run(cfg, self.memory_budget)
+        elif plan.estimated_bytes > self.memory_budget:
+            raise ValueError("this run needs more memory than the server allows; plan it again")
         run_id = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
-        summary = {
-            **plan.summary,
-            "estimated_bytes": plan.estimated_bytes,
-            "n_train": plan.n_train,
-            "n_val": plan.n_val,
-            "spec": to_dict(plan.spec),
-        }
-        view = RunView(
-            run_id, owner, "queued", cfg.to_dict(), time.time(), shared=shared, summary=summary
-        )
+        view = RunView(run_id, owner, "queued", cfg, time.time(), shared=shared, plan=plan)
         state = RunState(view)
         with self._lock:
             self._states[run_id] = state
-            self._configs[run_id] = cfg.to_json()
             self._queue.append(run_id)
             self.store.save(state.snapshot(max_frames=STORED_FRAMES))
             self._launch_queued()
@@ -148,12 +152,15 @@ class RunRegistry:
         state = self._states[run_id]
         events_recv, events_send = self._ctx.Pipe(duplex=False)
         control_recv, control_send = self._ctx.Pipe(duplex=False)
-        threads = self.worker_threads
+        view = state.base
+        threads = self.worker_threads or threads_for(
+            view.plan.work_per_step if view.plan else 0.0, self.max_concurrent
+        )
         checkpoint = str(self.store.checkpoint_path(run_id))
         sent = self._ctx.Value("l", 0, lock=False)  # written under self._lock only
         process = self._ctx.Process(
             target=_worker_entry,
-            args=(self._configs[run_id], events_send, control_recv, sent, checkpoint, threads),
+            args=(view.config.to_json(), events_send, control_recv, sent, checkpoint, threads),
             daemon=True,
             name=f"bpl-run-{run_id}",
         )
@@ -165,7 +172,7 @@ class RunRegistry:
         thread = threading.Thread(
             target=self._supervise, args=(run_id, process, events_recv), daemon=True
         )
-        self._workers[run_id] = _Worker(process, control_send, sent, thread)
+        self._workers[run_id] = _Worker(process, control_send, sent, thread, threads)
         thread.start()
 
     # -- supervising --------------------------------------------------------------------------
@@ -239,6 +246,12 @@ class RunRegistry:
         with self._lock:
             worker = self._workers.get(run_id)
         return worker.process.pid if worker is not None else None
+
+    def worker_threads_of(self, run_id: str) -> int | None:
+        """Torch threads the run's worker trains with, while it has a worker."""
+        with self._lock:
+            worker = self._workers.get(run_id)
+        return worker.threads if worker is not None else None
 
     def wait(self, run_id: str, timeout: float | None = None, poll_s: float = 0.05) -> RunView:
         """Block until the run is no longer active (CLI and tests); returns its final view."""

@@ -16,9 +16,10 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from core.config import RunConfig
 from core.events import ACTIVE_STATUSES
 from core.run_state import RunView
-from core.serialize import from_json, to_json
+from core.serialize import from_dict, to_json
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -44,9 +45,25 @@ class RunRecord:
     owner: str
     shared: bool
     status: str
-    config: dict
+    config: RunConfig
     created: float
     updated: float
+
+
+def _view_from_json(text: str) -> RunView:
+    """A stored snapshot; ones saved before runs carried a typed plan get their `summary` upgraded."""
+    data = json.loads(text)
+    summary = data.pop("summary", None)
+    if summary and "plan" not in data:
+        layers = ("layers", "total_params", "trainable_params", "activation_elements")
+        data["plan"] = {
+            "spec": summary["spec"],
+            "model": {k: summary[k] for k in layers},
+            "estimated_bytes": summary["estimated_bytes"],
+            "n_train": summary["n_train"],
+            "n_val": summary["n_val"],
+        }
+    return from_dict(RunView, data)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -85,7 +102,7 @@ class RunStore:
             view.owner,
             int(view.shared),
             view.status,
-            json.dumps(view.config, sort_keys=True),
+            to_json(view.config),
             view.created,
             time.time(),
             os.getpid(),
@@ -105,7 +122,7 @@ class RunStore:
         """The last saved snapshot of a run, or None."""
         with self._lock:
             row = self._db.execute("SELECT snapshot FROM runs WHERE id=?", (run_id,)).fetchone()
-        return from_json(RunView, row[0]) if row else None
+        return _view_from_json(row[0]) if row else None
 
     def records(self, owner: str | None = None) -> list[RunRecord]:
         """Stored runs, newest first; with `owner`, only that owner's runs and shared ones."""
@@ -116,7 +133,10 @@ class RunStore:
             args = (owner,)
         with self._lock:
             rows = self._db.execute(query + " ORDER BY created DESC", args).fetchall()
-        return [RunRecord(r[0], r[1], bool(r[2]), r[3], json.loads(r[4]), r[5], r[6]) for r in rows]
+        return [
+            RunRecord(r[0], r[1], bool(r[2]), r[3], RunConfig.from_json(r[4]), r[5], r[6])
+            for r in rows
+        ]
 
     def mark_interrupted(self, live_pids: frozenset[int] = frozenset()) -> list[str]:
         """Runs left active by a process that is gone (or is this one, restarted) -> `interrupted`."""
@@ -131,7 +151,7 @@ class RunStore:
         for run_id, pid, snapshot in rows:
             if pid in live_pids or (pid != me and _pid_alive(pid)):
                 continue
-            view = from_json(RunView, snapshot)
+            view = _view_from_json(snapshot)
             step = view.progress.step if view.progress else 0
             self.save(
                 replace(

@@ -8,11 +8,11 @@ import streamlit as st
 
 from core.labs import graph as graph_code
 from core.labs.backprop import sgd_step
-from pages.ui import labs_backprop as ui
 from pages.ui import state
-from pages.ui.labs_formulas import backward_tex, forward_tex, label, num
-from pages.ui.labs_graph import graph_figure, loss_history_figure
-from pages.ui.labs_prose import fill, sections
+from pages.ui.labs import backprop as ui
+from pages.ui.labs.formulas import backward_tex, forward_tex, label, num
+from pages.ui.labs.graph import graph_figure, loss_history_figure
+from pages.ui.labs.prose import fill, sections
 
 PROSE = "labs/backprop"
 TEXT = sections(PROSE)

@@ -15,8 +15,9 @@ from core.labs.losses import (
     softmax_xent,
 )
 from pages.ui import state
-from pages.ui.labs_losses import curves_figure, fits_figure, softmax_figure
-from pages.ui.labs_prose import fill, sections
+from pages.ui.labs.losses import curves_figure, fits_figure, softmax_figure
+from pages.ui.labs.prose import fill, sections
+from pages.ui.widgets import format_value
 
 KEY = "loss"
 PROSE = "labs/losses"
@@ -91,7 +92,7 @@ with softmax_tab:
     ]
     out = softmax_xent(logits, target_class)
     st.markdown(fill(PROSE, "softmax", dict(loss=out.loss, p_target=out.probs[target_class])))
-    st.metric("Cross-entropy loss", f"{out.loss:.4f}")
+    st.metric("Cross-entropy loss", format_value(out.loss))
     chart(softmax_figure(out.probs, out.grads, target_class), "softmax")
     onehot = [1.0 if i == target_class else 0.0 for i in range(n)]
     check = [p - o for p, o in zip(out.probs, onehot, strict=True)]

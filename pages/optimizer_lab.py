@@ -6,10 +6,10 @@ import streamlit as st
 
 from core.labs.surfaces import SURFACES
 from core.optim import OPTIMIZER_TITLES
-from pages.ui import labs_optim as ui
 from pages.ui import state
-from pages.ui.labs_prose import sections
-from pages.ui.labs_surfaces import color, contour_figure, gap_figure
+from pages.ui.labs import optim as ui
+from pages.ui.labs.prose import sections
+from pages.ui.labs.surfaces import color, contour_figure, gap_figure
 
 TEXT = sections(ui.PROSE)
 PLOTLY_CONFIG = {"displaylogo": False}

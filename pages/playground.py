@@ -1,4 +1,4 @@
-"""Playground: configure a run in the sidebar, start it, and watch it learn on the live dashboard."""
+"""Playground: set up a run in the sidebar (mirrored in the address), start it, watch it learn."""
 
 from __future__ import annotations
 
@@ -7,63 +7,78 @@ import streamlit as st
 from core.presets import PRESETS
 from pages.ui import actions, state
 from pages.ui.config_panel import configure, run_plan
-from pages.ui.dashboard import dashboard
+from pages.ui.dashboard.live import dashboard
 from pages.ui.figures import model_summary_table
+from pages.ui.share import share_links
 
 state.require_frame("pages/playground.py")
 
 registry = state.registry()
 owner = state.owner()
 run_id = state.selected_run(registry, owner)
+shown = registry.snapshot(run_id) if run_id else None
+read_only = state.read_only()
+cfg = state.playground_config(fallback=shown.config if shown else None)
 
 st.title(":material/tune: Playground")
+ignored = st.session_state.pop(state.LINK_PROBLEMS, [])
+if ignored:
+    st.warning("**Parts of this link were not used:** " + "; ".join(ignored))
 
 with st.sidebar:
-    st.selectbox(
-        "Start from a preset",
-        list(PRESETS),
-        index=None,
-        placeholder="Choose a starter setup…",
-        format_func=lambda name: PRESETS[name].title,
-        key="playground.preset",
-        on_change=actions.load_preset,
-        args=("playground.preset",),
-    )
-    cfg, errors = configure(state.draft_config())
-state.set_draft(cfg)
+    if not read_only:
+        st.session_state["playground.preset"] = next(
+            (name for name, p in PRESETS.items() if p.config == cfg), None
+        )
+        st.selectbox(
+            "Start from a preset",
+            list(PRESETS),
+            placeholder="Choose a starter setup…",
+            format_func=lambda name: PRESETS[name].title,
+            key="playground.preset",
+            on_change=actions.load_preset,
+            args=("playground.preset",),
+        )
+    errors = configure(cfg, disabled=read_only, hidden=state.hidden_controls())
+state.sync_url(cfg)
 
 plan, plan_error = run_plan(cfg, registry.memory_budget) if not errors else (None, "")
 problem = "; ".join(errors) or plan_error
+if actions.start_requested() and not problem and not read_only:
+    run_id = actions.start_run(cfg, plan) or run_id
 
 left, right = st.columns([1, 3], vertical_alignment="center")
-left.button(
-    "Start",
-    key="playground.start",
-    type="primary",
-    icon=":material/play_arrow:",
-    on_click=actions.start_run,
-    args=(cfg,),
-    disabled=bool(problem),
-    width="stretch",
-)
+if read_only:
+    left.link_button("Edit a copy", share_links(cfg).edit, icon=":material/edit:")
+    right.info("A read-only link: you can look at this setup and its run, not start or steer runs.")
+else:
+    left.button(
+        "Start",
+        key="playground.start",
+        type="primary",
+        icon=":material/play_arrow:",
+        on_click=actions.request_start,
+        disabled=bool(problem),
+        width="stretch",
+    )
 if problem:
     right.error(f"**Can't start this yet.** {problem}")
-elif plan:
-    summary = plan["summary"]
+elif plan and not read_only:
     right.caption(
-        f"Ready: {summary['total_params']:,} parameters, about "
-        f"{plan['estimated_bytes'] / 2**20:.1f} MB to train, "
-        f"{plan['n_train']:,} training / {plan['n_val']:,} validation examples."
+        f"Start trains this setup: {plan.model.total_params:,} parameters, about "
+        f"{plan.estimated_bytes / 2**20:.1f} MB, {plan.n_train:,} training / "
+        f"{plan.n_val:,} validation examples."
     )
 start_error = st.session_state.pop(state.START_ERROR, None)
 if start_error:
     st.error(f"**Could not start the run.** {start_error}")
 
+with st.expander("Share this setup", icon=":material/share:"):
+    share_links(cfg, run_id).show()
+
 if plan:
     with st.expander("Model summary: layers, output shapes, parameters", expanded=run_id is None):
-        st.dataframe(
-            model_summary_table(plan["summary"]), hide_index=True, key="playground.summary"
-        )
+        st.dataframe(model_summary_table(plan.model), hide_index=True, key="playground.summary")
 
 st.divider()
-dashboard(run_id)
+dashboard(run_id, can_control=not read_only)

@@ -7,8 +7,8 @@ from functools import partial
 import streamlit as st
 
 from pages.ui import figures, state
-from pages.ui.dashboard import describe
-from pages.ui.runs_table import (
+from pages.ui.dashboard.live import describe
+from pages.ui.dashboard.runs_table import (
     delete_runs,
     epochs_csv,
     open_in_playground,
@@ -62,9 +62,7 @@ metric = st.segmented_control(
     }.get,
     key="runs.metric",
 )
-labels = [
-    f"{v.run_id[-6:]} · {v.config['data']['name']} · {v.config['model']['kind']}" for v in views
-]
+labels = [f"{v.run_id[-6:]} · {v.config.data.name} · {v.config.model.kind}" for v in views]
 st.plotly_chart(
     figures.compare_runs(views, metric or "step_loss", labels),
     key="runs.compare_chart",

@@ -13,7 +13,8 @@ CLOCK_EVERY = 8
 
 
 class LossRecorder(Callback):
-    """Collects every step's loss and emits `StepLosses` + `Progress` about four times a second."""
+    """Collects every step's loss and emits `StepLosses` + `Progress` after the first step, then
+    about four times a second."""
 
     def __init__(self, emit: Callable[[Event], None]) -> None:
         self.emit = emit
@@ -28,7 +29,9 @@ class LossRecorder(Callback):
     def on_batch_end(self, trainer: Trainer, loss: float) -> None:
         self.steps.append(trainer.step)
         self.losses.append(loss)
-        if trainer.step % CLOCK_EVERY == 0:  # reading the clock every step costs a tiny model ~1%
+        if trainer.step == 1:  # the first point goes out at once: someone just clicked Start
+            self.flush(trainer)
+        elif trainer.step % CLOCK_EVERY == 0:  # reading the clock every step costs a tiny model ~1%
             now = time.perf_counter()
             if now - self._last_flush >= FLUSH_S:
                 self._last_flush = now

@@ -11,6 +11,8 @@ from typing import Literal
 
 import torch
 
+from core.data.features import EXTRA_FEATURES
+
 TaskKind = Literal["classification", "regression", "tokens"]
 InputKind = Literal["vector", "image", "tokens", "series"]
 SampleKind = Literal["boundary", "curve", "images", "text", "sequence", "forecast", "table"]
@@ -31,7 +33,11 @@ class DataConfig:
         default=0.2, metadata={"min": 0.05, "max": 0.5, "help": "Share held out for validation."}
     )
     features: tuple[str, ...] = field(
-        default=(), metadata={"help": "Extra 2-D input features: x2, y2, xy, sinx, siny."}
+        default=(),
+        metadata={
+            "choices": tuple(EXTRA_FEATURES),
+            "help": "Extra 2-D input features: x2, y2, xy, sinx, siny.",
+        },
     )
     seq_len: int = field(
         default=12, metadata={"min": 2, "max": 256, "help": "Sequence length (sequence tasks)."}

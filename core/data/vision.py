@@ -7,7 +7,6 @@ CIFAR-10's md5 checks are relaxed to "the files exist" so any copy (or a test's 
 from __future__ import annotations
 
 import gzip
-import pickle
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -137,10 +136,15 @@ def _read(source: ImageSource, cfg: DataConfig) -> tuple[tuple, tuple]:
         raise DatasetMissingError(_missing_message(source, folder, missing))
     _gunzip(folder, source.files)
     try:
-        sets = [cls(str(root), train=train, download=False) for train in (True, False)]
-    except (RuntimeError, AssertionError, ValueError, OSError, EOFError, pickle.PickleError) as err:
-        raise ValueError(f"could not read {source.title} files in {folder}: {err}") from err
-    return tuple(_as_tensors(ds) for ds in sets)
+        return tuple(
+            _as_tensors(cls(str(root), train=train, download=False)) for train in (True, False)
+        )
+    except Exception as err:  # noqa: BLE001 - a damaged file fails in torchvision in many ways
+        reason = f"{type(err).__name__}: {err}" if isinstance(err, (KeyError, TypeError)) else err
+        raise ValueError(
+            f"could not read {source.title} files in {folder}: they are damaged or not in the "
+            f"expected format ({reason}). Replace them with an original copy of {source.title}."
+        ) from err
 
 
 def _as_tensors(ds: object) -> tuple[torch.Tensor, torch.Tensor]:

@@ -6,6 +6,7 @@ shapes are the ones the model really produces, whatever the architecture.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -127,6 +128,21 @@ def estimate_memory_bytes(summary: ModelSummary, batch_size: int, optimizer_stat
     weights = summary.total_params * (2 + optimizer_states)
     activations = summary.activation_elements * batch_size * 2
     return (weights + activations) * BYTES_PER_FLOAT
+
+
+def estimate_work(summary: ModelSummary) -> float:
+    """Multiply-adds of one example's forward pass, roughly: each weight is used once per output
+    position (pixel of a feature map, step of a sequence). Embeddings are lookups and count 0."""
+    work = 0.0
+    for layer in summary.layers:
+        if "Embedding" in layer.type:
+            continue
+        shape = layer.output_shape
+        positions = (
+            math.prod(shape[1:]) if len(shape) == 3 else (shape[0] if len(shape) == 2 else 1)
+        )
+        work += layer.n_params * positions
+    return work
 
 
 def parameter_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:

@@ -1,1 +1,5 @@
-"""Shared Streamlit and plotly helpers for the pages; figure builders are pure `data -> Figure`."""
+"""Shared Streamlit and plotly helpers for the pages.
+
+figures/ holds pure `data -> plotly Figure` builders (no Streamlit), labs/ the three labs' controls
+and charts, dashboard/ the live run view and its tabs; state, actions and config_panel sit here.
+"""

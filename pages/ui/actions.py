@@ -1,4 +1,4 @@
-"""Button callbacks: each calls one registry function for this browser's owner token.
+"""Button callbacks: each calls one registry function for this browser's owner key.
 
 Errors become learner-readable messages in session state (`state.START_ERROR`,
 `state.CONTROL_ERROR`) that the page shows on its next run.
@@ -11,23 +11,39 @@ import time
 import streamlit as st
 
 from core.config import RunConfig
+from core.plan import RunPlan
 from core.presets import preset_config
 from pages.ui.state import (
     CONTROL_ERROR,
     START_ERROR,
-    load_draft,
     owner,
     registry,
     select_run,
+    set_config,
 )
 
-FIRST_STEPS_WAIT_S = 1.0
+FIRST_STEPS_WAIT_S = 0.5
+START_REQUESTED = "actions.start_requested"
 
 
-def start_run(cfg: RunConfig) -> str | None:
-    """Start `cfg` for this owner and select it; a bad config leaves its reason in START_ERROR."""
+def request_start() -> None:
+    """on_click of Start: the page starts the run once every widget change of this click has
+    reached the config, so the run is exactly the setup on screen (callback order is not fixed)."""
+    st.session_state[START_REQUESTED] = True
+
+
+def start_requested() -> bool:
+    """Whether Start was clicked since the last run of the page (and forget it)."""
+    return bool(st.session_state.pop(START_REQUESTED, False))
+
+
+def start_run(cfg: RunConfig, plan: RunPlan | None = None) -> str | None:
+    """Start `cfg` for this owner and select it; a bad config leaves its reason in START_ERROR.
+
+    `plan` is the plan the page already made for `cfg`; the registry then does not make it again.
+    """
     try:
-        run_id = registry().start(cfg, owner=owner())
+        run_id = registry().start(cfg, owner=owner(), plan=plan)
     except ValueError as err:
         st.session_state[START_ERROR] = str(err)
         return None
@@ -38,17 +54,17 @@ def start_run(cfg: RunConfig) -> str | None:
 
 
 def _wait_for_first_steps(run_id: str, timeout_s: float = FIRST_STEPS_WAIT_S) -> None:
-    """Give a fresh run a moment to report its first steps, so the page that follows draws them.
+    """Give a fresh run a moment to report its first loss, so the page that follows draws it.
 
-    A worker reports its first losses ~0.3 s after it starts; without this wait the first page
-    after Start shows an empty chart and the first points appear a tick (1 s) later.
+    A worker reports its first loss ~0.1-0.4 s after the click (bench/first_point.py); without
+    this wait the first page after Start shows an empty chart and the point comes a tick later.
     """
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         view = registry().snapshot(run_id)
         if view is None or view.loss_steps or not view.active:
             return
-        time.sleep(0.02)
+        time.sleep(0.01)
 
 
 def control_run(run_id: str, command: str | tuple) -> bool:
@@ -66,10 +82,10 @@ def load_preset(key: str) -> None:
     """Callback of a preset picker whose widget `key` holds a preset name."""
     name = st.session_state.get(key)
     if name:
-        load_draft(preset_config(name))
+        set_config(preset_config(name))
 
 
 def launch(cfg: RunConfig) -> None:
-    """Load `cfg` into the playground and start it (home page starters, "train again")."""
-    load_draft(cfg)
+    """Make `cfg` the playground's setup and start it (home page starters, "train again")."""
+    set_config(cfg)
     start_run(cfg)

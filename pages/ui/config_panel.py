@@ -1,6 +1,8 @@
-"""The playground's configuration form: dataset, architecture and hyperparameters -> a `RunConfig`.
+"""The playground's configuration form: the session's `RunConfig`, drawn as widgets.
 
-Only options that fit are offered (the dataset's own params, models whose `check` accepts its spec,
+The config is the one owner of every value (pages.ui.state): each widget is drawn from it on every
+run and a change writes straight back into it, so what the form shows is what Start trains. Only
+options that fit are offered (the dataset's own params, models whose `check` accepts its spec,
 losses of its task, schedule knobs of the chosen schedule). A choice that no longer fits after
 another change stays selected and is explained, never silently replaced.
 """
@@ -9,20 +11,24 @@ from __future__ import annotations
 
 import inspect
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import streamlit as st
 
 from core.config import RunConfig
 from core.data import DATASETS, DataConfig, DataSpec, load_dataset
 from core.device import available_devices
-from core.engine import plan_run, validate_config
-from core.models import MODELS, ModelConfig, compatible_models, default_config
+from core.models import MODELS, compatible_models, default_config
 from core.optim import OPTIMIZER_TITLES, OPTIMIZERS, OptimConfig
-from core.serialize import from_json, to_dict, to_json
+from core.plan import RunPlan, plan_run, validate_config
+from core.serialize import from_json, to_json
 from core.tasks import losses_for
 from core.trainer import TrainConfig
-from pages.ui.widgets import config_inputs
+from core.urlstate import with_value
+from pages.ui import state
+from pages.ui.widgets import Binding, bound_inputs, value_from_widget
 
 GROUP_TITLES = {
     "toy": "2-D toys",
@@ -40,7 +46,10 @@ OPTIMIZER_KNOBS = {
     "adamw": ("beta1", "beta2"),
 }
 SCHEDULE_KNOBS = {"step": ("step_every", "gamma"), "warmup": ("warmup_steps",)}
-KNOB_LABELS = {"beta2": "Beta2 (RMSprop: smoothing)", "lr": "Learning rate"}
+KNOB_LABELS = {
+    "rmsprop": {"beta2": "Smoothing (RMSprop's beta2)", "lr": "Learning rate"},
+    "default": {"lr": "Learning rate"},
+}
 KEY = "playground"
 
 
@@ -54,25 +63,19 @@ def data_spec(data_json: str) -> tuple[DataSpec | None, str]:
 
 
 @st.cache_data(max_entries=64, show_spinner="Building the model…")
-def _plan(plan_json: str, memory_budget: int) -> tuple[dict | None, str]:
+def _plan(plan_json: str, memory_budget: int) -> tuple[RunPlan | None, str]:
     try:
-        plan = plan_run(RunConfig.from_json(plan_json), memory_budget)
+        return plan_run(RunConfig.from_json(plan_json), memory_budget), ""
     except ValueError as err:
         return None, str(err)
-    return {
-        "summary": plan.summary,
-        "estimated_bytes": plan.estimated_bytes,
-        "n_train": plan.n_train,
-        "n_val": plan.n_val,
-        "spec": to_dict(plan.spec),
-    }, ""
 
 
-def run_plan(cfg: RunConfig, memory_budget: int) -> tuple[dict | None, str]:
+def run_plan(cfg: RunConfig, memory_budget: int) -> tuple[RunPlan | None, str]:
     """What the config will train (model summary, memory, data sizes), or why it cannot start.
 
     The plan (which loads the data and builds the model) is cached on the parts that shape it, so
-    moving the learning rate or the epochs only re-runs the cheap range checks.
+    moving the learning rate or the epochs only re-runs the cheap range checks. Start hands this
+    plan to the registry: it is computed once per setup, not again on the click.
     """
     try:
         validate_config(cfg)
@@ -84,106 +87,183 @@ def run_plan(cfg: RunConfig, memory_budget: int) -> tuple[dict | None, str]:
     return _plan(shaping.to_json(), memory_budget)
 
 
-def data_inputs(draft: DataConfig) -> tuple[DataConfig, DataSpec | None, list[str]]:
+# -- writing a change back into the config -----------------------------------------------------
+def _commit(key: str, path: str, owner_cls: type, name: str) -> None:
+    """on_change of a field widget: parse what it holds and put it into the config."""
+    raw = st.session_state[key]
+    cfg = state.playground_config()
+    invalid = dict(state.invalid_input())
+    try:
+        changed = with_value(cfg, path, value_from_widget(owner_cls, name, raw))
+    except ValueError as err:
+        invalid[key] = (raw, str(err))
+        st.session_state[state.INVALID_INPUT] = invalid
+        return
+    invalid.pop(key, None)
+    state.set_config(changed)
+    st.session_state[state.INVALID_INPUT] = invalid
+
+
+def _choose(key: str, section: str, make: Any) -> None:
+    """on_change of a chooser (data kind, dataset, architecture, optimizer...): `make` maps the
+    picked option and the current config section to the new section."""
+    cfg = state.playground_config()
+    value = make(st.session_state[key], getattr(cfg, section))
+    state.set_config(replace(cfg, **{section: value}))
+
+
+def _chooser(
+    widget: Any, label: str, options: Sequence, current: Any, key: str, bind: Binding, **kw: Any
+) -> None:
+    """A selectbox-like widget showing `current` from the config; its change goes through kw's
+    on_change. Hidden when the lesson link hides it."""
+    st.session_state[key] = current
+    widget(label, options, key=key, disabled=bind.disabled, **kw)
+
+
+def data_inputs(cfg: DataConfig, bind: Binding) -> tuple[DataSpec | None, list[str]]:
     """Task group, dataset and that dataset's own parameters."""
     groups = list(dict.fromkeys(e.group for e in DATASETS.values()))
-    group = (
-        st.segmented_control(
+    entry = DATASETS[cfg.name]
+    if not bind.hides("data.name"):
+        _chooser(
+            st.segmented_control,
             "Kind of data",
             groups,
-            default=DATASETS[draft.name].group if draft.name in DATASETS else groups[0],
+            entry.group,
+            f"{KEY}.data.group",
+            bind,
             format_func=lambda g: GROUP_TITLES.get(g, g),
-            key=f"{KEY}.data.group",
+            on_change=_choose,
+            args=(f"{KEY}.data.group", "data", _pick_group),
         )
-        or DATASETS.get(draft.name, DATASETS["spiral"]).group
-    )
-    names = [n for n, e in DATASETS.items() if e.group == group]
-    name = st.selectbox(
-        "Dataset",
-        names,
-        index=names.index(draft.name) if draft.name in names else 0,
-        format_func=lambda n: DATASETS[n].title,
-        key=f"{KEY}.data.name",
-    )
-    entry = DATASETS[name]
-    st.caption(entry.description)
-    data, errors = config_inputs(replace(draft, name=name), f"{KEY}.data", entry.params)
-    spec, err = data_spec(to_json(data))
+        names = [n for n, e in DATASETS.items() if e.group == entry.group]
+        _chooser(
+            st.selectbox,
+            "Dataset",
+            names,
+            cfg.name,
+            f"{KEY}.data.name",
+            bind,
+            format_func=lambda n: DATASETS[n].title,
+            on_change=_choose,
+            args=(f"{KEY}.data.name", "data", lambda name, data: replace(data, name=name)),
+        )
+        st.caption(entry.description)
+    errors = bound_inputs(cfg, f"{KEY}.data", bind.at("data"), entry.params)
+    spec, err = data_spec(to_json(cfg))
     if err:
         st.error(err)
         errors.append(err)
-    return data, spec, errors
+    return spec, errors
 
 
-def model_inputs(draft: ModelConfig, spec: DataSpec | None) -> tuple[ModelConfig, list[str]]:
+def _pick_group(group: str | None, data: DataConfig) -> DataConfig:
+    """A new kind of data starts from its first dataset (no choice: keep the current one)."""
+    if group is None or DATASETS[data.name].group == group:
+        return data
+    return replace(data, name=next(n for n, e in DATASETS.items() if e.group == group))
+
+
+def model_inputs(cfg: RunConfig, spec: DataSpec | None, bind: Binding) -> list[str]:
     """Architecture (those that fit the data) and its options, generated from its config class."""
+    model = cfg.model
     fits = compatible_models(spec) if spec else list(MODELS)
-    options = fits + ([draft.kind] if draft.kind not in fits else [])
-    kind = st.selectbox(
-        "Architecture",
-        options,
-        index=options.index(draft.kind),
-        format_func=lambda k: MODELS[k].title + ("" if k in fits else " (does not fit)"),
-        key=f"{KEY}.model.kind",
-    )
-    model = draft if kind == draft.kind else default_config(kind)
-    model, errors = config_inputs(model, f"{KEY}.model.{kind}")
+    options = fits + ([model.kind] if model.kind not in fits else [])
+    if not bind.hides("model.kind"):
+        _chooser(
+            st.selectbox,
+            "Architecture",
+            options,
+            model.kind,
+            f"{KEY}.model.kind",
+            bind,
+            format_func=lambda k: MODELS[k].title + ("" if k in fits else " (does not fit)"),
+            on_change=_choose,
+            args=(
+                f"{KEY}.model.kind",
+                "model",
+                lambda kind, m: m if kind == m.kind else default_config(kind),
+            ),
+        )
+    errors = bound_inputs(model, f"{KEY}.model.{model.kind}", bind.at("model"))
     if spec is not None and not errors:
         try:
             model.check(spec)
         except ValueError as err:
-            st.warning(f"**{MODELS[kind].title} does not fit this data:** {err}")
+            st.warning(f"**{MODELS[model.kind].title} does not fit this data:** {err}")
             errors.append(str(err))
     with st.expander("Show the code"):
         st.code(inspect.getsource(sys.modules[type(model).__module__]), language="python")
-    return model, errors
+    return errors
 
 
-def optim_inputs(draft: OptimConfig) -> tuple[OptimConfig, list[str]]:
+def optim_inputs(optim: OptimConfig, bind: Binding) -> list[str]:
     """Optimizer, learning rate (log slider), its own knobs, schedule, regularization, clipping."""
-    name = st.selectbox(
-        "Optimizer",
-        list(OPTIMIZERS),
-        index=list(OPTIMIZERS).index(draft.name),
-        format_func=OPTIMIZER_TITLES.get,
-        key=f"{KEY}.optim.name",
-    )
-    fields = ["lr", *OPTIMIZER_KNOBS.get(name, ()), "schedule"]
-    optim, errors = config_inputs(replace(draft, name=name), f"{KEY}.optim", fields, KNOB_LABELS)
+    if not bind.hides("optim.name"):
+        _chooser(
+            st.selectbox,
+            "Optimizer",
+            list(OPTIMIZERS),
+            optim.name,
+            f"{KEY}.optim.name",
+            bind,
+            format_func=OPTIMIZER_TITLES.get,
+            on_change=_choose,
+            args=(f"{KEY}.optim.name", "optim", lambda name, o: replace(o, name=name)),
+        )
+    labels = KNOB_LABELS.get(optim.name, KNOB_LABELS["default"])
+    fields = ["lr", *OPTIMIZER_KNOBS.get(optim.name, ()), "schedule"]
     more = [*SCHEDULE_KNOBS.get(optim.schedule, ()), "weight_decay", "l1", "grad_clip"]
-    optim, more_errors = config_inputs(optim, f"{KEY}.optim", more)
-    return optim, errors + more_errors
+    return bound_inputs(optim, f"{KEY}.optim", bind.at("optim"), fields + more, labels)
 
 
-def train_inputs(draft: RunConfig, spec: DataSpec | None) -> tuple[RunConfig, list[str]]:
+def train_inputs(cfg: RunConfig, spec: DataSpec | None, bind: Binding) -> list[str]:
     """Epochs, batch size, loss (those of the task), seed and device."""
-    train, errors = config_inputs(draft.train, f"{KEY}.train", ["epochs", "batch_size"])
+    errors = bound_inputs(cfg.train, f"{KEY}.train", bind.at("train"), ["epochs", "batch_size"])
     losses = ["auto", *(losses_for(spec) if spec else ())]
-    if draft.train.loss not in losses:
-        losses.append(draft.train.loss)  # kept and explained by the plan check, not replaced
-    loss = st.selectbox(
-        "Loss",
-        losses,
-        index=losses.index(draft.train.loss),
-        key=f"{KEY}.train.loss",
-        help=TrainConfig.__dataclass_fields__["loss"].metadata["help"],
-    )
-    cfg, seed_errors = config_inputs(draft, KEY, ["seed"])
+    if cfg.train.loss not in losses:
+        losses.append(cfg.train.loss)  # kept and explained by the plan check, not replaced
+    if not bind.hides("train.loss"):
+        _chooser(
+            st.selectbox,
+            "Loss",
+            losses,
+            cfg.train.loss,
+            f"{KEY}.train.loss",
+            bind,
+            help=TrainConfig.__dataclass_fields__["loss"].metadata["help"],
+            on_change=_choose,
+            args=(f"{KEY}.train.loss", "train", lambda loss, t: replace(t, loss=loss)),
+        )
+    errors += bound_inputs(cfg, KEY, bind, ["seed"])
     devices = ["auto", *available_devices()]
-    if draft.device not in devices:
-        devices.append(draft.device)
-    device = st.selectbox("Device", devices, index=devices.index(draft.device), key=f"{KEY}.device")
-    return replace(cfg, train=replace(train, loss=loss), device=device), errors + seed_errors
+    if cfg.device not in devices:
+        devices.append(cfg.device)
+    if not bind.hides("device"):
+        _chooser(
+            st.selectbox,
+            "Device",
+            devices,
+            cfg.device,
+            f"{KEY}.device",
+            bind,
+            on_change=_commit,
+            args=(f"{KEY}.device", "device", RunConfig, "device"),
+        )
+    return errors
 
 
-def configure(draft: RunConfig) -> tuple[RunConfig, list[str]]:
-    """The whole form; returns the config it shows and the input errors that block Start."""
+def configure(
+    cfg: RunConfig, disabled: bool = False, hidden: frozenset[str] = frozenset()
+) -> list[str]:
+    """The whole form for `cfg`; returns the input errors that block Start."""
+    bind = Binding("", _commit, state.invalid_input(), disabled, hidden)
     st.subheader("1 · Data")
-    data, spec, errors = data_inputs(draft.data)
+    spec, errors = data_inputs(cfg.data, bind)
     st.subheader("2 · Model")
-    model, model_errors = model_inputs(draft.model, spec)
+    errors += model_inputs(cfg, spec, bind)
     st.subheader("3 · Training")
-    optim, optim_errors = optim_inputs(draft.optim)
-    cfg = replace(draft, data=data, model=model, optim=optim)
-    cfg, train_errors = train_inputs(cfg, spec)
-    return cfg, errors + model_errors + optim_errors + train_errors
+    errors += optim_inputs(cfg.optim, bind)
+    errors += train_inputs(cfg, spec, bind)
+    return errors

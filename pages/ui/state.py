@@ -1,8 +1,15 @@
-"""Session facts and the one registry: the owner token (kept in the URL), the selected run, the draft.
+"""Session facts and the one registry: who this browser is, which run it looks at, its setup.
 
-`st.session_state` holds only small things here: the owner token, the selected run id, the draft
-config as JSON and the last error message. The registry itself is a server-wide `st.cache_resource`.
-Button callbacks that act on runs live in `pages.ui.actions`.
+Three ideas, kept apart (see the issue on the playground's core loop):
+- "my runs": the owner key that grants control of runs. It lives in a cookie of this browser and
+  in this session, never in the address, so no link a student copies carries it.
+- "this setup": the playground's `RunConfig`. This session holds it and it is the one owner of the
+  form: widgets are drawn from it and write back into it; the address mirrors it (core.urlstate),
+  so a copied address restores every control.
+- "look at this run": `?run=<id>` shows one run, read-only to anyone who does not own it.
+
+`st.session_state` holds only small things: the owner key, the selected run id, the config and
+the last messages. The registry itself is a server-wide `st.cache_resource`.
 """
 
 from __future__ import annotations
@@ -10,20 +17,27 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from collections.abc import Mapping
 
 import streamlit as st
 
 from core.config import RunConfig
 from core.runs import DEFAULT_ROOT, RunRegistry
+from core.urlstate import config_from_query, config_to_query, is_config_key
 
 FRAMED = "state.framed"
 RETURN_TO = "state.return_to"
 OWNER = "state.owner"
 RUN_ID = "state.run_id"
-DRAFT = "state.draft"
+CONFIG = "state.config"
+URL_WRITTEN = "state.url_written"
+LINK_PROBLEMS = "state.link_problems"
+INVALID_INPUT = "state.invalid_input"  # widget key -> (text the visitor typed, why it is refused)
 START_ERROR = "state.start_error"
 CONTROL_ERROR = "state.control_error"
-WIDGET_PREFIX = "playground."
+OWNER_COOKIE = "bpl_owner"
+COOKIE_DAYS = 365
+VIEW, HIDE, RUN = "view", "hide", "run"  # query keys that are not part of the config
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
@@ -57,20 +71,42 @@ def registry() -> RunRegistry:
     return _registry(os.environ.get("BPL_DATA_DIR") or str(DEFAULT_ROOT))
 
 
+# -- "my runs": the owner key ---------------------------------------------------------------------
 def owner() -> str:
-    """This browser's owner token: from the URL, else this session, else new; kept in the URL."""
-    from_url = st.query_params.get("owner", "")
-    token = from_url if _TOKEN.match(from_url) else st.session_state.get(OWNER, "")
+    """This browser's owner key: this session's, else its cookie's, else a new one."""
+    token = st.session_state.get(OWNER, "")
     if not _TOKEN.match(token):
-        token = secrets.token_urlsafe(12)
-    st.session_state[OWNER] = token
-    if from_url != token:
-        st.query_params["owner"] = token
+        cookie = _owner_cookie()
+        token = cookie if _TOKEN.match(cookie) else secrets.token_urlsafe(12)
+        st.session_state[OWNER] = token
     return token
 
 
+def _owner_cookie() -> str:
+    """The owner cookie the browser sent when this session connected ("" if none)."""
+    value = st.context.cookies.get(OWNER_COOKIE, "")
+    return value if isinstance(value, str) else ""  # AppTest has no browser, so no cookies
+
+
+def remember_owner() -> None:
+    """Keep the owner key in a cookie of this browser, so a reload or a new tab finds its runs."""
+    token = owner()
+    if _owner_cookie() == token:
+        return
+    st.html(
+        f"<script>document.cookie = '{OWNER_COOKIE}={token}; path=/; "
+        f"max-age={COOKIE_DAYS * 86400}; SameSite=Strict';</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+# -- "look at this run" -----------------------------------------------------------------------
 def selected_run(reg: RunRegistry, who: str) -> str | None:
-    """The run the playground shows: the chosen one, else the owner's latest active or latest run."""
+    """The run the playground shows: one named in the address, else the chosen one, else the
+    owner's latest active or latest run."""
+    from_url = st.query_params.get(RUN, "")
+    if from_url and reg.snapshot(from_url) is not None:
+        return from_url
     run_id = st.session_state.get(RUN_ID)
     if run_id and reg.snapshot(run_id) is not None:
         return run_id
@@ -82,22 +118,53 @@ def selected_run(reg: RunRegistry, who: str) -> str | None:
 
 
 def select_run(run_id: str | None) -> None:
-    """Show `run_id` in the playground."""
+    """Show `run_id` in the playground (and stop showing one named in the address)."""
     st.session_state[RUN_ID] = run_id
+    if RUN in st.query_params:
+        del st.query_params[RUN]
 
 
-def draft_config() -> RunConfig:
-    """The configuration being edited in the playground."""
-    text = st.session_state.get(DRAFT)
-    return RunConfig.from_json(text) if text else RunConfig()
+def read_only() -> bool:
+    """A `view` link: the setup and runs are shown, nothing can be started or steered."""
+    return st.query_params.get(VIEW, "") not in ("", "0", "false")
 
 
-def set_draft(cfg: RunConfig) -> None:
-    st.session_state[DRAFT] = cfg.to_json()
+def hidden_controls() -> frozenset[str]:
+    """Config paths (or whole sections) a lesson link hides from the form: `hide=optim,model.hidden`."""
+    return frozenset(p.strip() for p in st.query_params.get(HIDE, "").split(",") if p.strip())
 
 
-def load_draft(cfg: RunConfig) -> None:
-    """Replace the draft and forget the playground's widget values so they show `cfg`."""
-    set_draft(cfg)
-    for key in [k for k in st.session_state if str(k).startswith(WIDGET_PREFIX)]:
-        del st.session_state[key]
+# -- "this setup": the playground's config ------------------------------------------------------
+def _config_query() -> dict[str, str]:
+    return {k: v for k, v in st.query_params.to_dict().items() if is_config_key(k)}
+
+
+def playground_config(fallback: RunConfig | None = None) -> RunConfig:
+    """The playground's one config. A link (a config in the address this session did not write)
+    replaces it; a session without one starts from `fallback` (the run it shows) or defaults."""
+    query = _config_query()
+    if CONFIG not in st.session_state or (query and query != st.session_state.get(URL_WRITTEN)):
+        cfg, problems = config_from_query(query) if query else (fallback or RunConfig(), [])
+        set_config(cfg)
+        st.session_state[LINK_PROBLEMS] = problems
+    return st.session_state[CONFIG]
+
+
+def set_config(cfg: RunConfig) -> None:
+    """Make `cfg` the playground's setup (presets, "Open in playground", a link, a widget)."""
+    st.session_state[CONFIG] = cfg
+    st.session_state[INVALID_INPUT] = {}
+
+
+def sync_url(cfg: RunConfig) -> None:
+    """Mirror the config into the address, keeping the keys that are not config (view, hide, run)."""
+    query = config_to_query(cfg)
+    others = {k: v for k, v in st.query_params.to_dict().items() if not is_config_key(k)}
+    if _config_query() != query:
+        st.query_params.from_dict({**others, **query})
+    st.session_state[URL_WRITTEN] = query
+
+
+def invalid_input() -> Mapping[str, tuple[str, str]]:
+    """Widget key -> (what the visitor typed, why it was refused); the config kept its value."""
+    return st.session_state.setdefault(INVALID_INPUT, {})

@@ -14,6 +14,7 @@ import dataclasses
 import math
 import typing
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any, TypeVar
 
@@ -61,6 +62,13 @@ def format_number(v: float) -> str:
     return "0" if v == 0 else f"{v:.4g}"
 
 
+def format_value(v: float) -> str:
+    """A measured value (a loss) to 4 decimals, scientific when huge or tiny: 0.6931, 1.851e+10."""
+    if v == 0 or not math.isfinite(v) or 1e-4 <= abs(v) < 1e5:
+        return f"{v:.4f}"
+    return f"{v:.4g}"
+
+
 def parse_int_tuple(text: str, meta: Mapping[str, Any]) -> tuple[int, ...]:
     """Parse "16, 16" into (16, 16); ValueError naming what is wrong and the allowed range."""
     parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
@@ -84,55 +92,127 @@ def _nice_step(span: float) -> float:
     return next(m * 10**exp for m in (1, 2, 5, 10) if m * 10**exp >= raw)
 
 
-def _float_input(label: str, value: float, key: str, meta: Mapping[str, Any], help_: str) -> float:
+@dataclass(frozen=True)
+class Binding:
+    """Controlled widgets: the config owns each value and the widget only shows it; a change
+    calls `on_change(widget key, config path, owning class, field name)`, which writes it back.
+
+    `section` is the config path of the dataclass being drawn ("" = the top); `invalid` maps a
+    widget key to (text the visitor typed, why it was refused) so that text stays on screen.
+    """
+
+    section: str
+    on_change: Callable[[str, str, type, str], None]
+    invalid: Mapping[str, tuple[Any, str]] = field(default_factory=dict)
+    disabled: bool = False
+    hidden: frozenset[str] = frozenset()
+
+    def at(self, section: str) -> Binding:
+        """The same binding for a nested section ("optim", "model", ...)."""
+        return replace(self, section=f"{self.section}.{section}" if self.section else section)
+
+    def path(self, name: str) -> str:
+        return f"{self.section}.{name}" if self.section else name
+
+    def hides(self, path: str) -> bool:
+        return any(path == h or path.startswith(h + ".") for h in self.hidden)
+
+
+def _float_input(label: str, value: float, meta: Mapping[str, Any], kw: dict) -> Any:
     lo, hi = meta.get("min"), meta.get("max")
     if meta.get("log") and lo is not None and hi is not None:
         options = sorted(set(log_options(lo, hi, meta.get("zero", False)) + [value]))
-        return st.select_slider(
-            label, options, value=value, format_func=format_number, key=key, help=help_
-        )
+        return st.select_slider(label, options, format_func=format_number, **_value(kw, value))
     if lo is not None and hi is not None and hi - lo <= 2:
         step = SLIDER_STEP
         if abs(round((value - lo) / step) * step - (value - lo)) < 1e-9:
-            return st.slider(label, float(lo), float(hi), float(value), step, key=key, help=help_)
+            return st.slider(label, float(lo), float(hi), step=step, **_value(kw, float(value)))
     return st.number_input(
-        label, lo, hi, float(value), format="%g", key=key, help=help_, step=_nice_step(hi or 1)
+        label, lo, hi, format="%g", step=_nice_step(hi or 1), **_value(kw, float(value))
     )
 
 
-def _int_input(label: str, value: int, key: str, meta: Mapping[str, Any], help_: str) -> int:
+def _int_input(label: str, value: int, meta: Mapping[str, Any], kw: dict) -> Any:
     lo, hi = meta.get("min"), meta.get("max")
     if lo is not None and hi is not None and hi - lo <= 16:
-        return st.slider(label, int(lo), int(hi), int(value), key=key, help=help_)
-    return st.number_input(label, lo, hi, int(value), step=1, key=key, help=help_)
+        return st.slider(label, int(lo), int(hi), **_value(kw, int(value)))
+    return st.number_input(label, lo, hi, step=1, **_value(kw, int(value)))
 
 
-def field_input(cfg: Any, name: str, key: str, label: str | None = None) -> tuple[Any, str]:
-    """One widget for field `name` of dataclass `cfg`; returns (value, error message or "")."""
-    f = next(f for f in dataclasses.fields(cfg) if f.name == name)
-    meta = {**f.metadata, **UI_HINTS.get(name, {})}
-    tp, value = _hints(type(cfg))[name], getattr(cfg, name)
+def _value(kw: dict, value: Any, name: str = "value") -> dict:
+    """Widget kwargs: a free widget gets its initial value; a bound one reads session state."""
+    if kw.get("on_change") is None:
+        return {**kw, name: value}
+    st.session_state[kw["key"]] = value
+    return kw
+
+
+def _meta(cls: type, name: str) -> tuple[Any, dict[str, Any]]:
+    f = next(f for f in dataclasses.fields(cls) if f.name == name)
+    return _hints(cls)[name], {**f.metadata, **UI_HINTS.get(name, {})}
+
+
+def value_from_widget(cls: type, name: str, raw: Any) -> Any:
+    """What a field's widget holds -> the field's value ("16, 16" -> (16, 16)); ValueError if bad."""
+    tp, meta = _meta(cls, name)
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is tuple and args[:1] == (int,):
+        return parse_int_tuple(str(raw), meta)
+    if origin is tuple:
+        return tuple(raw or ())
+    if tp is float:
+        return float(raw)
+    if tp is int:
+        return int(raw)
+    return raw
+
+
+def field_input(
+    cfg: Any, name: str, key: str, label: str | None = None, bind: Binding | None = None
+) -> tuple[Any, str]:
+    """One widget for field `name` of dataclass `cfg`; returns (value, error message or "").
+
+    Free (no `bind`): starts at the config's value and returns what the widget holds. Bound: shows
+    the config's value (or refused text still being corrected) and returns the config's value.
+    """
+    tp, meta = _meta(type(cfg), name)
+    value = getattr(cfg, name)
     label, help_ = label or _label(name), meta.get("help")
     origin, args = typing.get_origin(tp), typing.get_args(tp)
+    kw: dict[str, Any] = {"key": key, "help": help_}
+    typed, error = None, ""
+    if bind is not None:
+        kw |= {
+            "on_change": bind.on_change,
+            "args": (key, bind.path(name), type(cfg), name),
+            "disabled": bind.disabled,
+        }
+        typed, error = bind.invalid.get(key, (None, ""))
     if tp is bool:
-        return st.checkbox(label, value, key=key, help=help_), ""
-    if origin is typing.Literal:
-        return st.selectbox(label, args, args.index(value), key=key, help=help_), ""
-    if tp is int:
-        return _int_input(label, value, key, meta, help_), ""
-    if tp is float:
-        return _float_input(label, value, key, meta, help_), ""
-    if origin is tuple and args[:1] == (int,):
-        text = st.text_input(label, ", ".join(map(str, value)), key=key, help=help_)
+        got = st.checkbox(label, **_value(kw, value))
+    elif origin is typing.Literal:
+        if bind is None:
+            got = st.selectbox(label, args, args.index(value), **kw)
+        else:
+            got = st.selectbox(label, args, **_value(kw, value))
+    elif tp is int:
+        got = _int_input(label, value, meta, kw)
+    elif tp is float:
+        got = _float_input(label, value, meta, kw)
+    elif origin is tuple and args[:1] == (int,):
+        text = st.text_input(label, **_value(kw, typed or ", ".join(map(str, value))))
         try:
-            return parse_int_tuple(text, meta), ""
+            got = parse_int_tuple(text, meta)
         except ValueError as err:
-            return value, f"{label}: {err}"
-    if origin is tuple and "choices" in meta:
-        picked = st.multiselect(label, meta["choices"], list(value), key=key, help=help_)
-        return tuple(picked), ""
-    widget: Callable[..., str] = st.text_area if meta.get("area") else st.text_input
-    return widget(label, value, key=key, help=help_), ""
+            got, error = value, str(err)
+    elif origin is tuple and "choices" in meta:
+        got = tuple(st.multiselect(label, meta["choices"], **_value(kw, list(value), "default")))
+    else:
+        widget: Callable[..., str] = st.text_area if meta.get("area") else st.text_input
+        got = widget(label, **_value(kw, value))
+    if error:
+        error = f"{label}: {error}"
+    return (value if bind is not None else got), error
 
 
 def config_inputs(
@@ -141,7 +221,7 @@ def config_inputs(
     names: Iterable[str] | None = None,
     labels: Mapping[str, str] | None = None,
 ) -> tuple[T, list[str]]:
-    """Widgets for `names` (default: every field) of `cfg`, keyed `prefix.name`.
+    """Free widgets for `names` (default: every field) of `cfg`, keyed `prefix.name`.
 
     Returns the config with the widgets' values and a list of learner-readable input errors.
     """
@@ -154,3 +234,24 @@ def config_inputs(
             st.error(error)
             errors.append(error)
     return dataclasses.replace(cfg, **changes), errors
+
+
+def bound_inputs(
+    cfg: Any,
+    prefix: str,
+    bind: Binding,
+    names: Iterable[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Bound widgets for `names` (default: every field) of `cfg`, keyed `prefix.name`, except
+    those `bind` hides; returns the learner-readable input errors that block Start."""
+    names = [f.name for f in dataclasses.fields(cfg)] if names is None else list(names)
+    errors = []
+    for name in names:
+        if bind.hides(bind.path(name)):
+            continue
+        _, error = field_input(cfg, name, f"{prefix}.{name}", (labels or {}).get(name), bind)
+        if error:
+            st.error(error)
+            errors.append(error)
+    return errors

@@ -6,9 +6,9 @@ import pytest
 
 from core.config import RunConfig
 from core.data.base import DataConfig
-from core.engine import plan_run, validate_config
 from core.models import MODELS, default_config
 from core.optim import OptimConfig
+from core.plan import plan_run, validate_config
 
 
 @pytest.mark.parametrize("kind", sorted(MODELS))

@@ -299,3 +299,19 @@ def test_csv_errors(tmp_path: Path, content: object, target: str, message: str) 
     cfg = DataConfig(name="csv", path="" if content is None else str(path), target=target)
     with pytest.raises(ValueError, match=message):
         load_dataset(cfg, 0)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {b"data": b"x", b"labels": [1]},  # pickles whose keys are bytes (a Python 2 style copy)
+        {"data": np.zeros((2, 5), np.uint8), "labels": [0, 1]},  # rows of the wrong size
+        ["not", "a", "dict"],
+    ],
+)
+def test_malformed_cifar_batches_give_a_clear_message(tmp_path: Path, payload: object) -> None:
+    write_cifar(tmp_path)
+    (tmp_path / "cifar-10-batches-py" / "data_batch_1").write_bytes(pickle.dumps(payload))
+    with pytest.raises(ValueError, match="could not read CIFAR-10 files") as err:
+        load_dataset(DataConfig(name="cifar10", data_dir=str(tmp_path)), 0)
+    assert "data_batch" in str(err.value) or "CIFAR-10" in str(err.value)

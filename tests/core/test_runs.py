@@ -13,8 +13,12 @@ from pathlib import Path
 import pytest
 import torch
 
+from core import runs
+from core.data.base import DataConfig
 from core.engine import prepare
+from core.plan import plan_run
 from core.runs import RunRegistry
+from core.trainer import TrainConfig
 from tests.core.helpers import diverging_config, tiny_config
 
 REPO = Path(__file__).resolve().parents[2]
@@ -94,12 +98,47 @@ def test_queue_beyond_the_concurrency_limit(tmp_path: Path):
         reg.shutdown()
 
 
-def test_worker_threads_default_to_a_share_of_the_cores(tmp_path: Path, monkeypatch):
+def test_worker_threads_follow_the_runs_size(registry: RunRegistry, monkeypatch):
+    """A tiny model gets one torch thread even when the registry could give it more cores."""
     monkeypatch.delenv("BPL_WORKER_THREADS", raising=False)
-    monkeypatch.setattr(os, "cpu_count", lambda: 8)
-    assert RunRegistry(tmp_path / "a", max_concurrent=4).worker_threads == 2
-    assert RunRegistry(tmp_path / "b", max_concurrent=16).worker_threads == 1
-    assert RunRegistry(tmp_path / "c", max_concurrent=4, worker_threads=3).worker_threads == 3
+    run_id = registry.start(tiny_config(epochs=10_000), owner="t")
+    try:
+        deadline = time.monotonic() + 60
+        while registry.worker_threads_of(run_id) is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert registry.worker_threads_of(run_id) == 1
+    finally:
+        registry.control(run_id, "stop")
+        registry.wait(run_id, timeout=60)
+
+
+def test_start_uses_the_plan_it_is_given(registry: RunRegistry, monkeypatch):
+    """The playground plans the form once; Start hands that plan on instead of planning again."""
+    cfg = tiny_config(epochs=1)
+    plan = plan_run(cfg)
+    monkeypatch.setattr(runs, "plan_run", lambda *a, **k: pytest.fail("planned a second time"))
+    run_id = registry.start(cfg, owner="p", plan=plan)
+    view = registry.wait(run_id, timeout=120)
+    assert view.status == "completed"
+    assert view.plan == plan and view.config == cfg
+
+
+def test_first_loss_reaches_the_view_before_the_first_epoch_ends(registry: RunRegistry):
+    """The first step's loss is sent at once, not with the first epoch's batch of events."""
+    cfg = tiny_config(epochs=1).with_changes(
+        data=DataConfig(name="spiral", n_samples=20_000), train=TrainConfig(epochs=1, batch_size=1)
+    )
+    run_id = registry.start(cfg, owner="f")
+    try:
+        deadline = time.monotonic() + 60
+        while not registry.snapshot(run_id).loss_steps:
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        view = registry.snapshot(run_id)
+        assert view.loss_steps[0] == 1 and not view.epochs
+    finally:
+        registry.control(run_id, "stop")
+        registry.wait(run_id, timeout=60)
 
 
 def test_divergence_ends_the_run_with_a_hint(registry: RunRegistry):

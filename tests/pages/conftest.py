@@ -14,6 +14,7 @@ from core.config import RunConfig
 from pages.ui import state
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
+OWNER = "test-owner-token"
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
     st.cache_resource.clear()
     st.cache_data.clear()
     at = AppTest.from_file(str(APP), default_timeout=30)
-    at.query_params["owner"] = "test-owner-token"
+    at.session_state[state.OWNER] = OWNER
     yield at
     st.cache_resource.clear()  # its on_release calls registry.shutdown(): workers stopped
 
@@ -43,8 +44,8 @@ def open_page(at: AppTest, page: str) -> AppTest:
 
 
 def with_draft(at: AppTest, cfg: RunConfig) -> AppTest:
-    """Put `cfg` into the playground form (as the Home starters do)."""
-    at.session_state[state.DRAFT] = cfg.to_json()
+    """Make `cfg` the playground's setup (as the Home starters do)."""
+    at.session_state[state.CONFIG] = cfg
     return at
 
 

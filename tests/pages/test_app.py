@@ -7,14 +7,17 @@ from streamlit.testing.v1 import AppTest
 
 from core.config import RunConfig
 from core.data import DATASETS, DataConfig, load_dataset
+from core.events import EpochEnd
 from core.models import MLPConfig, TransformerConfig, compatible_models, default_config
 from core.optim import OptimConfig
 from core.presets import PRESETS
+from core.run_state import RunView
 from core.trainer import TrainConfig
 from pages.ui import state
-from pages.ui.runs_table import epochs_csv, step_loss_csv
-from pages.ui.widgets import log_options, parse_int_tuple
-from tests.pages.conftest import open_page, run, run_until, with_draft
+from pages.ui.dashboard.live import lr_key
+from pages.ui.dashboard.runs_table import epochs_csv, step_loss_csv, view_numbers
+from pages.ui.widgets import format_value, log_options, parse_int_tuple
+from tests.pages.conftest import APP, OWNER, open_page, run, run_until, with_draft
 
 TINY = RunConfig(
     data=DataConfig(name="spiral", n_samples=200),
@@ -33,7 +36,7 @@ PAGES = ["pages/home.py", "pages/playground.py", "pages/runs.py"]
 
 
 def draft(at: AppTest) -> RunConfig:
-    return RunConfig.from_json(at.session_state[state.DRAFT])
+    return at.session_state[state.CONFIG]
 
 
 def texts(elements) -> str:
@@ -50,7 +53,7 @@ def start(at: AppTest, cfg: RunConfig) -> AppTest:
 def fresh(app: AppTest) -> AppTest:
     """Another browser session of the same owner (same app, same registry, new widgets)."""
     at = AppTest.from_file(app._script_path, default_timeout=30)  # noqa: SLF001
-    at.query_params["owner"] = "test-owner-token"
+    at.session_state[state.OWNER] = OWNER
     return at
 
 
@@ -65,13 +68,15 @@ def test_every_page_renders(app: AppTest, page: str) -> None:
     assert app.session_state[state.OWNER] == "test-owner-token"
 
 
-def test_a_new_visitor_gets_an_owner_token_in_the_url(app: AppTest) -> None:
-    del app.query_params["owner"]
-    run(app)
-    token = app.session_state[state.OWNER]
+def test_a_new_visitor_gets_an_owner_key_that_stays_out_of_the_address() -> None:
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    run(at)
+    token = at.session_state[state.OWNER]
     assert len(token) >= 12
-    open_page(app, "pages/runs.py")
-    assert app.session_state[state.OWNER] == token, "the token survives page changes"
+    open_page(at, "pages/playground.py")
+    assert at.session_state[state.OWNER] == token, "the key survives page changes"
+    assert all(token not in str(v) for v in at.query_params.values())
+    assert "owner" not in at.query_params
 
 
 def test_home_offers_the_starters(app: AppTest) -> None:
@@ -180,7 +185,7 @@ def test_pause_resume_and_stop(app: AppTest) -> None:
     run_until(app, finished("running"))
     app.button(key="dashboard.pause").click()
     run_until(app, finished("paused"))
-    app.number_input(key="dashboard.lr").set_value(0.0005)
+    app.number_input(key=lr_key(app.session_state[state.RUN_ID])).set_value(0.0005)
     app.button(key="dashboard.apply_lr").click()
     run(app)
     app.button(key="dashboard.resume").click()
@@ -240,6 +245,19 @@ def test_widget_helpers_parse_and_space_values() -> None:
             parse_int_tuple(bad, meta)
     assert log_options(1e-6, 10.0)[:3] == [1e-6, 2e-6, 5e-6] and log_options(1e-6, 10.0)[-1] == 10.0
     assert log_options(0.0, 1.0, zero=True)[:2] == [0.0, 1e-5]
+
+
+def test_measured_values_switch_to_scientific_notation_when_huge_or_tiny() -> None:
+    assert format_value(0.69314718) == "0.6931" and format_value(0.0) == "0.0000"
+    assert format_value(18509539354.2) == "1.851e+10"  # a diverged loss, not 18509539354.2000
+    assert format_value(-2.5e6) == "-2.5e+06" and format_value(3.2e-5) == "3.2e-05"
+    assert format_value(99999.5) == "99999.5000" and format_value(float("nan")) == "nan"
+
+
+def test_runs_table_keeps_a_tiny_error_instead_of_rounding_it_to_zero() -> None:
+    epoch = EpochEnd(1, 10, 1e-4, 3e-5, 1e-4, 3e-5, "mae", 1e-3, 100.0, 1.0)
+    numbers = view_numbers(RunView("r", "me", "completed", RunConfig(), 0.0, epochs=(epoch,)))
+    assert numbers["best val"] == pytest.approx(3e-5) and numbers["metric"] == "mean absolute error"
 
 
 def test_a_preset_fills_the_form_without_starting(app: AppTest) -> None:

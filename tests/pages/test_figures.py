@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import math
 import pathlib
 import re
@@ -13,14 +14,15 @@ import pytest
 
 from core.config import RunConfig
 from core.data.base import DataConfig
-from core.engine import plan_run, train_run
+from core.engine import train_run
 from core.events import EpochEnd, LayerStats
 from core.models import CNNConfig, MLPConfig
+from core.plan import RunPlan, plan_run
 from core.run_state import RunState, RunView
 from core.trainer import TrainConfig
 from pages.ui import figures as F
-from pages.ui import theme
-from pages.ui.figures_base import NO_DATA, WAITING
+from pages.ui.figures import theme
+from pages.ui.figures.base import NO_DATA, WAITING
 
 UI_DIR = pathlib.Path(__file__).resolve().parents[2] / "pages" / "ui"
 VIEW_BUILDERS = [
@@ -37,10 +39,16 @@ VIEW_BUILDERS = [
 NO_AXES = {F.image_grid}  # pictures, not charts: their axes are hidden on purpose
 
 
+def plan_with(**spec_fields: object) -> RunPlan:
+    """A run's plan whose data spec has `spec_fields` (task, sample_kind) changed."""
+    plan = plan_run(RunConfig(data=DataConfig(name="spiral", n_samples=40)))
+    return dataclasses.replace(plan, spec=dataclasses.replace(plan.spec, **spec_fields))
+
+
 def trained_view(cfg: RunConfig) -> RunView:
     events: list = []
     train_run(cfg, events.append)
-    state = RunState(RunView("r1", "me", "queued", cfg.to_dict(), 0.0))
+    state = RunState(RunView("r1", "me", "queued", cfg, 0.0))
     state.apply(events)
     return state.snapshot()
 
@@ -66,7 +74,7 @@ def digits() -> RunView:
 
 
 def empty_view(status: str = "queued") -> RunView:
-    return RunView("empty", "me", status, {}, 0.0)
+    return RunView("empty", "me", status, RunConfig(), 0.0)
 
 
 def axis_titles(fig: go.Figure) -> list[str]:
@@ -222,7 +230,14 @@ def test_loss_curve_has_raw_and_smoothed_lines_in_the_train_colour(spiral):
 def test_loss_curve_log_axis_and_divergence_marker(spiral):
     assert F.loss_curve(spiral, log_y=True).layout.yaxis.type == "log"
     diverged = RunView(
-        "d", "me", "diverged", {}, 0.0, failed_step=7, loss_steps=(1, 2), loss_values=(1.0, 9.0)
+        "d",
+        "me",
+        "diverged",
+        RunConfig(),
+        0.0,
+        failed_step=7,
+        loss_steps=(1, 2),
+        loss_values=(1.0, 9.0),
     )
     fig = F.loss_curve(diverged)
     assert any(s.x0 == 7 for s in fig.layout.shapes)
@@ -243,10 +258,25 @@ def test_epoch_curves_train_and_val_colours_and_percent_accuracy(spiral):
 
 
 def test_epoch_curves_regression_shows_mean_absolute_error():
-    view = RunView("m", "me", "running", {}, 0.0, epochs=(epoch(1, "mae"), epoch(2, "mae")))
+    view = RunView(
+        "m", "me", "running", RunConfig(), 0.0, epochs=(epoch(1, "mae"), epoch(2, "mae"))
+    )
     fig = F.epoch_curves(view)
     assert fig.layout.yaxis2.title.text == "mean absolute error"
     assert list(fig.data[-1].y) == pytest.approx([0.25, 0.25])  # not scaled to percent
+
+
+@pytest.mark.parametrize(
+    ("task", "title"),
+    [("regression", "mean absolute error"), ("classification", "accuracy (%)"), (None, "metric")],
+)
+def test_epoch_curves_before_the_first_epoch_name_the_task_metric(task, title):
+    plan = plan_with(task=task) if task else None
+    view = RunView("m", "me", "running", RunConfig(), 0.0, plan=plan)
+    fig = F.epoch_curves(view)
+    assert fig.layout.yaxis2.title.text == title
+    assert fig.layout.annotations[1].text == title  # the right panel's subplot title
+    assert WAITING in annotation_texts(fig)
 
 
 def test_train_and_val_colours_are_distinct_theme_constants():
@@ -281,7 +311,7 @@ def test_grad_norm_lines_one_line_per_layer_first_to_last(spiral):
 
 
 def test_grad_heatmap_puts_the_first_layer_on_top_in_log10():
-    view = RunView("h", "me", "running", {}, 0.0, layer_stats=layer_stats(4))
+    view = RunView("h", "me", "running", RunConfig(), 0.0, layer_stats=layer_stats(4))
     heat = F.grad_heatmap(view).data[0]
     assert isinstance(heat, go.Heatmap)
     assert list(heat.y) == ["body.0", "body.2", "head"]
@@ -416,9 +446,10 @@ def test_predictions_figure_dispatches_on_the_samples_kind(spiral, digits):
     assert isinstance(F.predictions_figure(digits).data[0], go.Image)
     for kind in ("text", "sequence", "table"):
         assert (
-            F.predictions_figure(RunView("t", "me", "running", {}, 0.0, samples_kind=kind)) is None
+            F.predictions_figure(RunView("t", "me", "running", RunConfig(), 0.0, samples_kind=kind))
+            is None
         )
-    queued = RunView("q", "me", "queued", {}, 0.0, summary={"spec": {"sample_kind": "images"}})
+    queued = RunView("q", "me", "queued", RunConfig(), 0.0, plan=plan_with(sample_kind="images"))
     assert WAITING in annotation_texts(F.predictions_figure(queued))
     assert set(F.PREDICTION_FIGURES) == {"boundary", "curve", "images", "forecast"}
 
@@ -432,7 +463,9 @@ def test_prediction_table_for_sequences_and_tables():
         {"input": "34|__", "target": "34", "predicted": "33"},
     ]
     seq = F.prediction_table(
-        RunView("s", "me", "running", {}, 0.0, samples_kind="sequence", samples={"rows": rows})
+        RunView(
+            "s", "me", "running", RunConfig(), 0.0, samples_kind="sequence", samples={"rows": rows}
+        )
     )
     assert list(seq.columns) == ["input", "target", "predicted", "correct"]
     assert seq["correct"].tolist() == [True, False]
@@ -465,21 +498,63 @@ def test_prediction_table_for_sequences_and_tables():
 
 def test_model_summary_table_matches_the_plan():
     cfg = RunConfig(data=DataConfig(name="digits", n_samples=100), model=CNNConfig(channels=(2,)))
-    summary = plan_run(cfg).summary
+    summary = plan_run(cfg).model
     table = F.model_summary_table(summary)
     assert list(table.columns) == ["layer", "type", "output shape", "parameters"]
-    assert len(table) == len(summary["layers"])
-    assert table["parameters"].sum() == summary["total_params"]
+    assert len(table) == len(summary.layers)
+    assert table["parameters"].sum() == summary.total_params
     assert table["output shape"].iloc[0] == "2 × 8 × 8"
-    assert F.model_summary_table({}).empty
+    assert F.model_summary_table(None).empty
 
 
 # -- layering ---------------------------------------------------------------------------------
 
 
-def test_figure_modules_import_neither_streamlit_nor_pages():
-    for path in [*UI_DIR.glob("figures*.py"), UI_DIR / "theme.py"]:
-        tree = ast.parse(path.read_text())
-        names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
-        names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
-        assert not any(n.split(".")[0] == "streamlit" for n in names), path
+def imported_modules(path: pathlib.Path) -> list[str]:
+    """Every module `path` imports, at any depth of its code (function-level imports included)."""
+    tree = ast.parse(path.read_text())
+    names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    names += [
+        f"{n.module}.{a.name}"
+        for n in ast.walk(tree)
+        if isinstance(n, ast.ImportFrom) and n.module
+        for a in n.names
+    ]
+    return names
+
+
+def module_name(path: pathlib.Path) -> str:
+    parts = path.relative_to(UI_DIR.parents[1]).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_figure_modules_do_not_import_streamlit():
+    paths = sorted((UI_DIR / "figures").rglob("*.py"))
+    assert len(paths) >= 10 and UI_DIR / "figures" / "theme.py" in paths
+    for path in paths:
+        assert not any(n.split(".")[0] == "streamlit" for n in imported_modules(path)), path
+
+
+def test_ui_modules_import_each_other_without_cycles():
+    modules = {module_name(p): p for p in UI_DIR.rglob("*.py")}
+    graph = {
+        name: {
+            target
+            for imported in imported_modules(path)
+            # `from pkg.module import name` depends on pkg.module; `from pkg import module` on it
+            for target in [imported if imported in modules else imported.rpartition(".")[0]]
+            if target in modules and target != name
+        }
+        for name, path in modules.items()
+    }
+    done: set[str] = set()
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        assert name not in trail, " -> ".join((*trail, name))
+        if name not in done:
+            for target in graph[name]:
+                visit(target, (*trail, name))
+            done.add(name)
+
+    for name in graph:
+        visit(name, ())

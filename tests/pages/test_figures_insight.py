@@ -12,26 +12,24 @@ import pytest
 
 from core.config import RunConfig
 from core.data.base import DataConfig
-from core.engine import plan_run, train_run
+from core.engine import train_run
 from core.events import ActivationStats, Confusion, Histogram, Insight
 from core.models import CNNConfig, MLPConfig, RNNConfig, TransformerConfig
+from core.plan import plan_run
 from core.run_state import RunState, RunView
-from core.serialize import to_dict
 from core.trainer import TrainConfig
-from pages.ui import figures_insight as FI
-from pages.ui import theme
-from pages.ui.figures_base import NO_DATA, WAITING
-from pages.ui.figures_inside_weights import GRID_BINS, rebin
-from pages.ui.timeline import at_step, frame_at, timeline_steps
+from pages.ui.figures import inside as FI
+from pages.ui.figures import theme
+from pages.ui.figures.base import NO_DATA, WAITING
+from pages.ui.figures.inside.weights import GRID_BINS, rebin
+from pages.ui.figures.timeline import at_step, frame_at, timeline_steps
 
 
 def trained_view(cfg: RunConfig) -> RunView:
     """Train `cfg` in-process and fold its events, with the summary the run registry attaches."""
-    plan = plan_run(cfg)
-    summary = {**plan.summary, "n_val": plan.n_val, "spec": to_dict(plan.spec)}
     events: list = []
     train_run(cfg, events.append)
-    state = RunState(RunView("r", "me", "running", cfg.to_dict(), 0.0, summary=summary))
+    state = RunState(RunView("r", "me", "running", cfg, 0.0, plan=plan_run(cfg)))
     state.apply(events)
     return replace(state.snapshot(), status="completed")
 
@@ -81,7 +79,7 @@ def spiral() -> RunView:
 
 
 def empty_view(status: str = "queued") -> RunView:
-    return RunView("r", "me", status, {}, 0.0)
+    return RunView("r", "me", status, RunConfig(), 0.0)
 
 
 def notes(fig: go.Figure) -> list[str]:
@@ -254,16 +252,27 @@ def test_recurrent_figure_shows_hidden_units_and_gates(lstm: RunView) -> None:
     assert np.allclose(np.asarray(heats[0].z), hidden.T)
     forget = np.asarray(heats[1 + rec["gate_names"].index("forget")].z)
     assert forget.min() >= 0.0 and forget.max() <= 1.0
+    symbols = list(lstm.samples["rows"][1]["input"])
+    assert fig.layout.xaxis.ticktext == tuple(symbols) and len(symbols) == hidden.shape[0]
+    assert fig.layout.xaxis.title.text == "time step (input symbol)"
     no_gates = {k: v for k, v in rec.items() if k not in ("gates", "gate_names")}
     gru = replace(lstm, insights=(Insight(3, recurrent={**no_gates, "cell": "GRU"}),))
     assert len(heatmaps(FI.recurrent_figure(gru))) == 1
+
+
+def test_recurrent_figure_without_input_symbols_labels_positions(lstm: RunView) -> None:
+    fig = FI.recurrent_figure(replace(lstm, samples={}), input_index=1)  # e.g. a forecast series
+    x_axes = list(fig.select_xaxes())
+    assert fig.layout.xaxis.title.text == "position in the sequence" and len(x_axes) == 5
+    assert all("symbol" not in (axis.title.text or "") for axis in x_axes)
+    assert all(axis.ticktext is None for axis in x_axes)  # plain positions, not t0, t1, …
 
 
 # -- confusion ----------------------------------------------------------------------------------
 
 
 def test_confusion_counts_every_validation_example(cnn: RunView) -> None:
-    n_val = cnn.summary["n_val"]
+    n_val = cnn.plan.n_val
     fig = FI.confusion_figure(cnn)
     (heat,) = heatmaps(fig)
     assert sum(cell[1] for row in heat.customdata for cell in row) == n_val

@@ -16,10 +16,10 @@ from core.labs.losses import fit_line, outlier_data
 from core.labs.surfaces import SURFACES, SurfaceConfig, grid
 from core.labs.trajectories import explain_step, lab_default, run_trajectory
 from pages.ui import state
-from pages.ui.labs_formulas import backward_tex, forward_tex, label, num
-from pages.ui.labs_graph import Progress, columns, graph_figure, loss_history_figure
-from pages.ui.labs_prose import fields, sections
-from pages.ui.labs_surfaces import contour_figure, gap_figure
+from pages.ui.labs.formulas import backward_tex, forward_tex, label, num
+from pages.ui.labs.graph import Progress, columns, graph_figure, loss_history_figure
+from pages.ui.labs.prose import fields, sections
+from pages.ui.labs.surfaces import contour_figure, gap_figure
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["pages/backprop_lab.py", "pages/optimizer_lab.py", "pages/loss_lab.py"]
@@ -237,6 +237,16 @@ def test_race_figures_draw_each_path_up_to_the_step() -> None:
     assert gap.layout.yaxis.type == "log" and len(gap.data) == 2
 
 
+def test_race_gap_legend_sits_below_the_plot_not_on_the_title() -> None:
+    cfg = SurfaceConfig()
+    names = ("sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adam", "adamw")
+    trajs = [run_trajectory(cfg, lab_default(n), (-1.8, 1.2), 5) for n in names]
+    gap = gap_figure(trajs, 0.0, 3)
+    assert gap.layout.title.text  # the title keeps the top margin to itself
+    legend = gap.layout.legend
+    assert legend.yanchor == "top" and legend.y < 0 and legend.orientation == "h"
+
+
 def test_prose_templates_only_use_numbers_the_core_provides() -> None:
     traj = run_trajectory(SurfaceConfig(), lab_default("adamw"), (-1.8, 1.2), 3)
     text = sections("labs/optimizers")
@@ -252,6 +262,6 @@ def test_lab_layers_stay_apart() -> None:
         mods = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
         mods += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
         assert not {m.split(".")[0] for m in mods} & {"streamlit", "plotly", "pages"}, path
-    for name in ("labs_graph", "labs_surfaces", "labs_losses", "labs_formulas"):
-        source = (ROOT / "pages" / "ui" / f"{name}.py").read_text()
+    for name in ("graph", "surfaces", "losses", "formulas"):
+        source = (ROOT / "pages" / "ui" / "labs" / f"{name}.py").read_text()
         assert "import streamlit" not in source, name

@@ -10,9 +10,9 @@ import streamlit as st
 
 from core.coach import coach
 from core.run_state import RunView
-from pages.ui import figures_insight as fi
-from pages.ui.dashboard_tabs import SLOW_S, cached_figure, chart
-from pages.ui.timeline import timeline_steps
+from pages.ui.dashboard.charting import SLOW_S, cached_figure, chart
+from pages.ui.figures import inside as fi
+from pages.ui.figures.timeline import timeline_steps
 from pages.ui.widgets import format_number
 
 FOLLOW_KEY = "dashboard.timeline_follow"

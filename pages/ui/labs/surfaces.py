@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from core.labs.surfaces import Surface
 from core.labs.trajectories import Trajectory
 from core.optim import OPTIMIZER_TITLES
-from pages.ui import theme
+from pages.ui.figures import theme
 
 FLOOR = 1e-16  # the loss-gap chart is logarithmic: a gap of exactly 0 is drawn at this floor
 CONTOUR_SCALE = ((0.0, "#FFFFFF"), (1.0, "#C5CED8"))  # light, so coloured paths stand out
@@ -156,7 +156,15 @@ def gap_figure(trajectories: Sequence[Trajectory], f_min: float, step: int) -> g
         height=HEIGHT,
         title_text="Distance to the minimum's loss",
         uirevision="race-gap",
-        margin=dict(t=110),
+        # Below the plot in a small font: above it, a legend of several racers ran into the title.
+        legend=dict(
+            orientation="h",
+            yanchor="top",
+            y=-0.16,
+            xanchor="left",
+            x=0.0,
+            font=dict(size=theme.SMALL_SIZE),
+        ),
     )
     fig.update_xaxes(title_text="step")
     flat = [v for ys in gaps for v in ys]

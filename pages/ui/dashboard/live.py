@@ -3,30 +3,32 @@
 Header, status and controls are drawn by the page; a fragment redraws progress, numbers and the open
 tab once a second while the run is active. When the status changes (running, paused, ended) the
 fragment triggers one full rerun, so controls and timer follow: a finished run is drawn once more,
-with the timer off. Figures are rebuilt only when their data moved (see `pages.ui.dashboard_tabs`).
+with the timer off. Figures are rebuilt only when their data moved (see `dashboard.charting`).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from core.config import RunConfig
 from core.events import ACTIVE_STATUSES
 from core.run_state import MAX_POINTS, RunView
 from pages.ui import actions, state
-from pages.ui.dashboard_tabs import chart, show_tabs
+from pages.ui.dashboard.charting import chart
+from pages.ui.dashboard.tabs import show_tabs
 from pages.ui.figures import ema
-from pages.ui.figures_base import new_figure, show_empty
-from pages.ui.figures_curves import metric_scale, metric_title
-from pages.ui.widgets import format_number
+from pages.ui.figures.base import new_figure, show_empty
+from pages.ui.figures.curves import metric_scale, metric_title
+from pages.ui.widgets import format_number, format_value
 
 REFRESH_S = 1.0
 LIVE_POINTS = 600  # loss points per redraw while training; the browser redraws them every second
 SMOOTHING = "dashboard.smoothing"
-LR_RUN = "dashboard.lr_run"
 
 
-def dashboard(run_id: str | None) -> None:
-    """The selected run's live view (or a hint on how to start one)."""
+def dashboard(run_id: str | None, can_control: bool = True) -> None:
+    """The selected run's live view (or a hint on how to start one). Its controls show only to
+    the run's owner, and never on a read-only link (`can_control=False`)."""
     view = live_view(run_id) if run_id else None
     if view is None:
         st.info("No run yet: choose data, a model and hyperparameters on the left, then **Start**.")
@@ -36,7 +38,10 @@ def dashboard(run_id: str | None) -> None:
         return
     header(view)
     status_message(view)
-    controls(view)
+    if can_control and view.owner == state.owner():
+        controls(view)
+    elif view.active:
+        st.caption(":material/visibility: You are watching this run; only its owner can steer it.")
     st.fragment(run_every=REFRESH_S if view.active else None)(_live)(view.run_id, view.status)
 
 
@@ -60,13 +65,12 @@ def _live(run_id: str, shown_status: str) -> None:
     show_tabs(view)
 
 
-def describe(config: dict) -> str:
+def describe(cfg: RunConfig) -> str:
     """One line naming a run's data, model and key hyperparameters."""
-    model, optim, train = config["model"], config["optim"], config["train"]
     return (
-        f"{config['data']['name']} · {model.get('kind', '?')} · {optim['name']} "
-        f"lr {format_number(optim['lr'])} · batch {train['batch_size']} · "
-        f"{train['epochs']} epochs · seed {config['seed']}"
+        f"{cfg.data.name} · {cfg.model.kind} · {cfg.optim.name} "
+        f"lr {format_number(cfg.optim.lr)} · batch {cfg.train.batch_size} · "
+        f"{cfg.train.epochs} epochs · seed {cfg.seed}"
     )
 
 
@@ -104,8 +108,13 @@ def status_message(view: RunView) -> None:
         st.error(error)
 
 
+def lr_key(run_id: str) -> str:
+    """The learning-rate box of one run: keyed by run, so a value never carries to another run."""
+    return f"dashboard.lr.{run_id}"
+
+
 def _apply_lr(run_id: str) -> None:
-    lr = float(st.session_state["dashboard.lr"])
+    lr = float(st.session_state[lr_key(run_id)])
     if actions.control_run(run_id, ("lr", lr)):
         st.toast(f"Learning rate set to {format_number(lr)}")
 
@@ -113,9 +122,6 @@ def _apply_lr(run_id: str) -> None:
 def controls(view: RunView) -> None:
     """Pause / Resume / Stop, and a new learning rate while it runs."""
     rid, s = view.run_id, view.status
-    if st.session_state.get(LR_RUN) != rid:
-        st.session_state.pop("dashboard.lr", None)
-        st.session_state[LR_RUN] = rid
     cols = st.columns([1, 1, 1, 2, 1], vertical_alignment="bottom")
     for col, (label, cmd, enabled) in zip(
         cols,
@@ -138,10 +144,10 @@ def controls(view: RunView) -> None:
         "Learning rate",
         min_value=1e-6,
         max_value=10.0,
-        value=min(max(float(view.config["optim"]["lr"]), 1e-6), 10.0),
+        value=min(max(view.config.optim.lr, 1e-6), 10.0),
         format="%g",
         step=1e-4,
-        key="dashboard.lr",
+        key=lr_key(rid),
         disabled=s not in ("running", "paused"),
         help="The base learning rate, sent to the running worker; a schedule keeps multiplying it.",
     )
@@ -162,7 +168,7 @@ def _duration(seconds: float) -> str:
 
 def progress(view: RunView) -> None:
     """Progress bar (epoch, step, speed, time left) and the headline numbers."""
-    p, epochs = view.progress, view.config["train"]["epochs"]
+    p, epochs = view.progress, view.config.train.epochs
     if p is None or not p.total_steps:
         st.progress(0.0, text="Waiting for the first steps…")
         return
@@ -179,7 +185,7 @@ def progress(view: RunView) -> None:
     loss = ema(finite, smoothing)[-1] if finite else None
     cols = st.columns(4)
     cols[0].metric("Step", f"{p.step:,}")
-    cols[1].metric("Loss (smoothed)", f"{loss:.4f}" if loss is not None else "–")
+    cols[1].metric("Loss (smoothed)", format_value(loss) if loss is not None else "–")
     # Validation may skip tiny epochs (see core.trainer.VAL_BUDGET): show the latest measured one.
     last = next((e for e in reversed(view.epochs) if e.val_metric == e.val_metric), None)
     name = last.metric_name if last else "metric"

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+import pages.ui.figures.theme as theme
 from core.run_state import RunView
 from core.series import minmax_downsample
-from pages.ui import theme
 
 MAX_TRACE_POINTS = 2000
 WAITING = "waiting for the first steps…"

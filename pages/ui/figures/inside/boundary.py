@@ -9,9 +9,9 @@ from dataclasses import replace
 import plotly.graph_objects as go
 
 from core.run_state import RunView
-from pages.ui.figures_base import even_indices
-from pages.ui.figures_inside_base import blank, missing
-from pages.ui.figures_predictions import decision_boundary
+from pages.ui.figures.base import even_indices
+from pages.ui.figures.inside.base import blank, missing
+from pages.ui.figures.predictions import decision_boundary
 
 MAX_ANIMATION_FRAMES = 32
 FRAME_MS = 500

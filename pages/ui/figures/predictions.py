@@ -12,9 +12,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+import pages.ui.figures.theme as theme
 from core.run_state import RunView
-from pages.ui import theme
-from pages.ui.figures_base import (
+from pages.ui.figures.base import (
     MAX_TRACE_POINTS,
     empty_text,
     even_indices,
@@ -38,7 +38,7 @@ def _samples(view: RunView, kind: str, *keys: str) -> dict[str, Any] | None:
 
 
 def _class_names(view: RunView, n: int) -> list[str]:
-    names = list(view.summary.get("spec", {}).get("class_names") or ())
+    names = list(view.plan.spec.class_names) if view.plan else []
     return names + [f"class {i}" for i in range(len(names), n)]
 
 
@@ -311,7 +311,7 @@ NOT_FIGURES = frozenset({"text", "sequence", "table"})  # the page shows these a
 
 def predictions_figure(view: RunView) -> go.Figure | None:
     """The figure for this run's samples kind; None where the page shows text or a table."""
-    kind = view.samples_kind or view.summary.get("spec", {}).get("sample_kind", "")
+    kind = view.samples_kind or (view.plan.spec.sample_kind if view.plan else "")
     if kind in NOT_FIGURES:
         return None
     if kind in PREDICTION_FIGURES:

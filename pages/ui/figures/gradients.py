@@ -9,10 +9,10 @@ import math
 
 import plotly.graph_objects as go
 
+import pages.ui.figures.theme as theme
 from core.events import LayerStats
 from core.run_state import RunView
-from pages.ui import theme
-from pages.ui.figures_base import empty_text, even_indices, new_figure, show_empty, uirev
+from pages.ui.figures.base import empty_text, even_indices, new_figure, show_empty, uirev
 
 HEALTHY_UPDATE_RATIO = 1e-3
 FEW_POINTS = 30  # up to this many samples, lines also show their points

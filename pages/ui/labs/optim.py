@@ -13,7 +13,7 @@ import streamlit as st
 from core.labs.surfaces import SURFACES, SurfaceConfig, grid
 from core.labs.trajectories import LAB_DEFAULTS, Trajectory, explain_step, lab_default, race
 from core.optim import OPTIMIZER_TITLES, OptimConfig
-from pages.ui.labs_prose import fill
+from pages.ui.labs.prose import fill
 from pages.ui.widgets import config_inputs
 
 KEY = "optimizer"

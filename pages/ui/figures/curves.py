@@ -7,10 +7,11 @@ from typing import Literal
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+import pages.ui.figures.theme as theme
 from core.events import EpochEnd
 from core.run_state import RunView
-from pages.ui import theme
-from pages.ui.figures_base import (
+from core.tasks import TASKS
+from pages.ui.figures.base import (
     MAX_TRACE_POINTS,
     ema,
     empty_text,
@@ -28,6 +29,14 @@ METRIC_TITLES = {"accuracy": "accuracy (%)", "mae": "mean absolute error"}
 def metric_title(metric_name: str) -> str:
     """Axis title for a task metric: accuracy in percent, or mean absolute error."""
     return METRIC_TITLES.get(metric_name, metric_name)
+
+
+def task_metric(view: RunView) -> str:
+    """The run's metric: its latest epoch's, or before any epoch the one its task scores."""
+    if view.epochs:
+        return view.epochs[-1].metric_name
+    task = view.plan.spec.task if view.plan else None
+    return TASKS[task].metric_name if task in TASKS else "metric"
 
 
 def metric_scale(metric_name: str) -> float:
@@ -74,7 +83,7 @@ def loss_curve(view: RunView, smoothing: float = 0.6, log_y: bool = False) -> go
 def epoch_curves(view: RunView) -> go.Figure:
     """Side by side: train vs validation loss per epoch, and train vs validation metric."""
     epochs = view.epochs
-    name = epochs[-1].metric_name if epochs else "accuracy"
+    name = task_metric(view)
     fig = make_subplots(rows=1, cols=2, subplot_titles=("loss", metric_title(name)))
     style(fig, "Train vs validation per epoch", uirev("epochs", view))
     fig.update_layout(legend_y=1.08)  # above the subplot titles

@@ -8,10 +8,10 @@ import re
 
 import plotly.graph_objects as go
 
+import pages.ui.figures.theme as theme
 from core.run_state import RunView
-from pages.ui import theme
-from pages.ui.figures_base import empty_text, new_figure, show_empty, uirev
-from pages.ui.timeline import frame_at
+from pages.ui.figures.base import empty_text, new_figure, show_empty, uirev
+from pages.ui.figures.timeline import frame_at
 
 DIVERGING_SCALE = "RdBu_r"  # negative blue, zero white, positive red: weights and hidden states
 GREY_SCALE = ((0.0, "#000000"), (1.0, "#FFFFFF"))  # feature maps: low dark, high bright

@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from core.models.summary import ModelSummary
 from core.run_state import RunView
 
 SEQUENCE_COLUMNS = ["input", "target", "predicted", "correct"]
@@ -44,7 +45,7 @@ def prediction_table(view: RunView) -> pd.DataFrame:
         return _sequence_table(s["rows"])
     if view.samples_kind == "table" and s.get("predicted") is not None:
         return _rows_table(s)
-    kind = view.samples_kind or view.summary.get("spec", {}).get("sample_kind", "")
+    kind = view.samples_kind or (view.plan.spec.sample_kind if view.plan else "")
     return pd.DataFrame(columns=TABLE_COLUMNS if kind == "table" else SEQUENCE_COLUMNS)
 
 
@@ -53,15 +54,15 @@ def _shape(shape: Any) -> str:
     return " × ".join(str(d) for d in dims) if dims else "–"
 
 
-def model_summary_table(summary: dict[str, Any]) -> pd.DataFrame:
+def model_summary_table(summary: ModelSummary | None) -> pd.DataFrame:
     """One row per layer: name, type, output shape per example, and parameter count."""
     rows = [
         {
-            "layer": layer.get("name", ""),
-            "type": layer.get("type", ""),
-            "output shape": _shape(layer.get("output_shape")),
-            "parameters": int(layer.get("n_params", 0)),
+            "layer": layer.name,
+            "type": layer.type,
+            "output shape": _shape(layer.output_shape),
+            "parameters": layer.n_params,
         }
-        for layer in summary.get("layers", [])
+        for layer in (summary.layers if summary else ())
     ]
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)

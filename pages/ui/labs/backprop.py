@@ -21,8 +21,8 @@ from core.labs.backprop import (
     validate,
 )
 from core.labs.graph import Graph
-from pages.ui.labs_formulas import label, num
-from pages.ui.labs_graph import Progress
+from pages.ui.labs.formulas import label, num
+from pages.ui.labs.graph import Progress
 from pages.ui.widgets import config_inputs
 
 KEY = "backprop"

@@ -6,10 +6,10 @@ says "waiting for the first steps…" instead of raising.
 
 from __future__ import annotations
 
-from pages.ui.figures_base import MAX_TRACE_POINTS, ema
-from pages.ui.figures_curves import compare_runs, epoch_curves, loss_curve
-from pages.ui.figures_gradients import grad_heatmap, grad_norm_lines, update_ratio
-from pages.ui.figures_predictions import (
+from pages.ui.figures.base import MAX_TRACE_POINTS, ema
+from pages.ui.figures.curves import compare_runs, epoch_curves, loss_curve
+from pages.ui.figures.gradients import grad_heatmap, grad_norm_lines, update_ratio
+from pages.ui.figures.predictions import (
     PREDICTION_FIGURES,
     curve_fit,
     decision_boundary,
@@ -17,7 +17,7 @@ from pages.ui.figures_predictions import (
     image_grid,
     predictions_figure,
 )
-from pages.ui.figures_tables import model_summary_table, prediction_table
+from pages.ui.figures.tables import model_summary_table, prediction_table
 
 __all__ = [
     "MAX_TRACE_POINTS",

@@ -11,8 +11,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.run_state import RunView
-from pages.ui.figures_base import style, uirev
-from pages.ui.figures_inside_base import (
+from pages.ui.figures.base import style, uirev
+from pages.ui.figures.inside.base import (
     DIVERGING_SCALE,
     GREY_SCALE,
     blank,
@@ -22,7 +22,7 @@ from pages.ui.figures_inside_base import (
     small_titles,
     spacing,
 )
-from pages.ui.timeline import frame_at
+from pages.ui.figures.timeline import frame_at
 
 MAX_LAYERS = 8
 MAX_CHANNELS = 8

@@ -8,10 +8,10 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+import pages.ui.figures.theme as theme
 from core.run_state import RunView
-from pages.ui import theme
-from pages.ui.figures_base import style, uirev
-from pages.ui.figures_inside_base import (
+from pages.ui.figures.base import style, uirev
+from pages.ui.figures.inside.base import (
     DIVERGING_SCALE,
     axis_suffix,
     blank,
@@ -19,12 +19,15 @@ from pages.ui.figures_inside_base import (
     small_titles,
     spacing,
 )
-from pages.ui.timeline import frame_at
+from pages.ui.figures.timeline import frame_at
 
 MAX_LAYERS = 6
 MAX_HEADS = 8
 MAX_TOKENS = 64  # positions shown per axis (the first ones)
 MAX_TICKS = 32  # beyond this many positions, plotly picks which tick labels to show
+# x-axis titles of the hidden state and of the (narrow) gate panels
+SYMBOL_TITLES = ("time step (input symbol)", "time step")
+POSITION_TITLES = ("position in the sequence", "position")
 GATE_TITLES = {
     "input": "input gate (0 shut … 1 open)",
     "forget": "forget gate (0 forget … 1 keep)",
@@ -33,13 +36,18 @@ GATE_TITLES = {
 }
 
 
-def token_labels(view: RunView, input_index: int, length: int) -> list[str]:
-    """Axis labels for the probe input's positions: its symbols when known, else t0, t1, …"""
+def input_symbols(view: RunView, input_index: int, length: int) -> list[str] | None:
+    """The probe input's symbols, one per position, when the run's samples carry them."""
     rows = view.samples.get("rows") or []
     text = rows[input_index].get("input", "") if input_index < len(rows) else ""
     if isinstance(text, str) and len(text) == length:
         return list(text)
-    return [f"t{j}" for j in range(length)]
+    return None
+
+
+def token_labels(view: RunView, input_index: int, length: int) -> list[str]:
+    """Axis labels for the probe input's positions: its symbols when known, else t0, t1, …"""
+    return input_symbols(view, input_index, length) or [f"t{j}" for j in range(length)]
 
 
 def _position_ticks(labels: list[str]) -> dict:
@@ -123,7 +131,14 @@ def recurrent_figure(view: RunView, input_index: int = 0, step: int | None = Non
         return blank(view, "recurrent", "Recurrent hidden state", text)
     index = max(0, min(input_index, len(hidden) - 1))
     h = np.asarray(hidden[index], dtype=np.float64)[:MAX_TOKENS]  # (T, units)
-    labels = token_labels(view, index, len(hidden[index]))[:MAX_TOKENS]
+    symbols = input_symbols(view, index, len(hidden[index]))
+    steps = list(range(len(h)))
+    # Symbols as tick labels when the data carries them and they fit; else plain positions.
+    if symbols is not None and len(steps) <= MAX_TICKS:
+        ticks, x_title, gate_x_title = _position_ticks(symbols[: len(steps)]), *SYMBOL_TITLES
+    else:
+        ticks = dict(tickfont=dict(size=theme.SMALL_SIZE), showgrid=False)
+        x_title, gate_x_title = POSITION_TITLES
     all_gates = rec.get("gates") or []
     gates = np.asarray(all_gates[index] if index < len(all_gates) else [], dtype=np.float64)
     names = list(rec.get("gate_names") or [])
@@ -144,7 +159,6 @@ def recurrent_figure(view: RunView, input_index: int = 0, step: int | None = Non
     else:
         fig = make_subplots(rows=1, cols=1, subplot_titles=titles)
     style(fig, f"{cell} memory for input #{index} at step {frame.step}", uirev("recurrent", view))
-    steps = list(range(len(labels)))
     fig.add_heatmap(
         x=steps,
         z=h.T.tolist(),  # (units, T)
@@ -153,7 +167,7 @@ def recurrent_figure(view: RunView, input_index: int = 0, step: int | None = Non
         row=1,
         col=1,
     )
-    fig.update_xaxes(title_text="time step (input symbol)", row=1, col=1)
+    fig.update_xaxes(title_text=x_title, row=1, col=1)
     fig.update_yaxes(title_text="hidden unit", row=1, col=1)
     if has_gates:
         for g, name in enumerate(names):
@@ -165,9 +179,9 @@ def recurrent_figure(view: RunView, input_index: int = 0, step: int | None = Non
                 row=2,
                 col=g + 1,
             )
-            fig.update_xaxes(title_text="time step", row=2, col=g + 1)
+            fig.update_xaxes(title_text=gate_x_title, row=2, col=g + 1)
         fig.update_yaxes(title_text="unit", row=2, col=1)
-    fig.update_xaxes(**_position_ticks(labels))
+    fig.update_xaxes(**ticks)
     fig.update_yaxes(autorange="reversed", showgrid=False)
     top = dict(y=0.78, len=0.45) if has_gates else {}
     fig.update_layout(

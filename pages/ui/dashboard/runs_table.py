@@ -14,12 +14,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core.config import RunConfig
 from core.run_state import RunView
 from core.runs import RunRegistry
 from core.store import RunRecord
 from pages.ui import state
-from pages.ui.figures_curves import metric_scale, metric_title
+from pages.ui.figures.curves import metric_scale, metric_title
 from pages.ui.widgets import format_number
 
 COLUMNS = ["created", "dataset", "model", "optimizer", "lr", "batch", "epochs", "status",
@@ -38,7 +37,8 @@ def view_numbers(view: RunView | None) -> dict[str, Any]:
     elif view.started:
         duration = (view.ended or dt.datetime.now().timestamp()) - view.started
     return {
-        "best val": None if best is None else round(best * metric_scale(name), 4),
+        # Unrounded: the table shows 4 significant digits, so a tiny error does not read as 0.
+        "best val": None if best is None else best * metric_scale(name),
         "metric": metric_title(name) if name else "",
         "duration": duration,
     }
@@ -69,12 +69,12 @@ def runs_frame(reg: RunRegistry, records: list[RunRecord]) -> pd.DataFrame:
         rows.append(
             {
                 "created": dt.datetime.fromtimestamp(r.created),
-                "dataset": cfg["data"]["name"],
-                "model": cfg["model"].get("kind", "?"),
-                "optimizer": cfg["optim"]["name"],
-                "lr": format_number(cfg["optim"]["lr"]),
-                "batch": cfg["train"]["batch_size"],
-                "epochs": cfg["train"]["epochs"],
+                "dataset": cfg.data.name,
+                "model": cfg.model.kind,
+                "optimizer": cfg.optim.name,
+                "lr": format_number(cfg.optim.lr),
+                "batch": cfg.train.batch_size,
+                "epochs": cfg.train.epochs,
                 "status": r.status + (" (shared)" if r.shared else ""),
                 **numbers,
                 "duration": _duration(numbers["duration"]),
@@ -102,10 +102,7 @@ def open_in_playground(run_id: str) -> None:
     view = state.registry().snapshot(run_id)
     if view is None:
         return
-    try:
-        state.load_draft(RunConfig.from_dict(view.config))
-    except ValueError:
-        pass  # a config from an older version: show the run, keep the current form
+    state.set_config(view.config)
     state.select_run(run_id)
 
 

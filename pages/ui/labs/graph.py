@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 
 from core.labs.graph import EdgeStep, Graph, Trace
-from pages.ui import theme
-from pages.ui.labs_formulas import label, num
+from pages.ui.figures import theme
+from pages.ui.labs.formulas import label, num
 
 ROLE_COLORS = {
     "input": theme.PALETTE[4],

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.labs.losses import LOSSES, OUTLIER_INDEX, Curve, LineFit
-from pages.ui import theme
+from pages.ui.figures import theme
 
 LOSS_COLORS = {name: theme.cycle(theme.PALETTE, i % 3) for i, name in enumerate(LOSSES)}
 DASH = {"bce": "dash"}  # BCE on sigmoid(score) is the 2-class cross-entropy: dashed, so both show

@@ -1,24 +1,22 @@
 """The dashboard's tabs: Curves, Gradient flow, Predictions, the inside views, Model.
 
-The inside-the-network tabs (Inside, Features, Errors, Coach) live in `pages.ui.insight_tabs`.
-
-Tabs are stateful (`on_change="rerun"`), so only the open tab builds its figures. Figures are cached
-in session state (current run only) and rebuilt only when their own data moved; per-epoch and
-sampled charts at most every few seconds while training (see LOSS_S, SLOW_S).
+The inside-the-network tabs (Inside, Features, Errors, Coach) live in `insight_tabs`. Tabs are
+stateful (`on_change="rerun"`), so only the open tab builds its figures; each chart is drawn through
+`charting`, which rebuilds a figure only when its own data moved.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Hashable
 from typing import Any
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from core.diagnostics import gradient_flags
 from core.run_state import RunView
 from pages.ui import figures
+from pages.ui.dashboard.charting import LOSS_S, SLOW_S, cached_figure, chart
+from pages.ui.dashboard.insight_tabs import coach_tab, errors_tab, features_tab, inside_tab
+from pages.ui.figures.inside import boundary_animation
 from pages.ui.widgets import format_number
 
 TABS = (
@@ -32,61 +30,10 @@ TABS = (
     "Model",
 )
 TAB_KEY = "dashboard.tab"
-FIGURE_CACHE = "dashboard.figures"
-PLOTLY_CONFIG = {"displaylogo": False}
-# Streamlit remounts a plotly chart whose figure changed (its element id hashes the figure), which
-# costs the browser ~0.1 s (loss curve) to ~0.3 s (two-panel epoch chart) of main-thread time. While
-# training, a chart redraws at most this often unless its data grew by half; the numbers above
-# the charts still move every second.
-LOSS_S = 2.0
-SLOW_S = 5.0
-
-
-def cached_figure(
-    view: RunView,
-    builder: Callable[..., go.Figure | None],
-    *args: Any,
-    stamp: Hashable,
-    every_s: float = 0.0,
-) -> Any:
-    """`builder(view, *args)`, rebuilt only when its data moved (`stamp` changed).
-
-    While the run is active a moved chart is redrawn once it is `every_s` seconds old, or at once
-    when a numeric stamp (a count that grows: steps, epochs) grew by half since it was drawn, so the
-    fast early phase of a run stays lively. A finished run's charts are drawn once more, in full.
-    Only the current run's figures are kept.
-    """
-    cache = st.session_state.get(FIGURE_CACHE)
-    if cache is None or cache["run"] != view.run_id:
-        cache = {"run": view.run_id, "figures": {}}
-        st.session_state[FIGURE_CACHE] = cache
-    key = (builder.__name__, *args)
-    entry = cache["figures"].get(key)  # (stamp, active, built at, figure)
-    now = time.monotonic()
-    if (
-        entry is None
-        or entry[1] != view.active
-        or (entry[0] != stamp and (now - entry[2] >= every_s or _grew(entry[0], stamp)))
-    ):
-        entry = (stamp, view.active, now, builder(view, *args))
-        cache["figures"][key] = entry
-    return entry[3]
-
-
-def _grew(old: Hashable, new: Hashable) -> bool:
-    numbers = isinstance(old, (int, float)) and isinstance(new, (int, float))
-    return numbers and new >= 1.5 * old  # type: ignore[operator]
-
-
-def chart(fig: go.Figure, key: str) -> None:
-    st.plotly_chart(fig, key=key, theme=None, config=PLOTLY_CONFIG, width="stretch")
 
 
 def show_tabs(view: RunView) -> None:
     """The dashboard's tabs; only the open one renders."""
-    # Imported here: the inside-the-network tabs reuse this module's chart cache.
-    from pages.ui.insight_tabs import coach_tab, errors_tab, features_tab, inside_tab
-
     if st.session_state.get(TAB_KEY) not in TABS:
         st.session_state.pop(TAB_KEY, None)
     tabs = st.tabs(TABS, key=TAB_KEY, on_change="rerun")
@@ -172,21 +119,19 @@ def predictions_tab(view: RunView) -> None:
     if fig is not None:
         chart(fig, "dashboard.predictions")
     if kind == "boundary" and len(view.insights) > 1:
-        from pages.ui.figures_insight import boundary_animation
-
         st.subheader("How the boundary evolved")
         anim = cached_figure(view, boundary_animation, stamp=len(view.insights), every_s=SLOW_S)
         chart(anim, "dashboard.boundary_animation")
 
 
 def model_tab(view: RunView) -> None:
-    summary = view.summary
-    cols = st.columns(3)
-    cols[0].metric("Parameters", f"{summary.get('total_params', 0):,}")
-    cols[1].metric("Training memory (est.)", f"{summary.get('estimated_bytes', 0) / 2**20:.1f} MB")
-    cols[2].metric(
-        "Examples (train / val)", f"{summary.get('n_train', 0):,} / {summary.get('n_val', 0):,}"
-    )
-    st.dataframe(figures.model_summary_table(summary), hide_index=True, key="dashboard.summary")
+    plan = view.plan
+    if plan is not None:
+        cols = st.columns(3)
+        cols[0].metric("Parameters", f"{plan.model.total_params:,}")
+        cols[1].metric("Training memory (est.)", f"{plan.estimated_bytes / 2**20:.1f} MB")
+        cols[2].metric("Examples (train / val)", f"{plan.n_train:,} / {plan.n_val:,}")
+    table = figures.model_summary_table(plan.model if plan else None)
+    st.dataframe(table, hide_index=True, key="dashboard.summary")
     with st.expander("Configuration (JSON)"):
-        st.json(view.config)
+        st.json(view.config.to_dict())

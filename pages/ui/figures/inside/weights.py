@@ -11,13 +11,13 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+import pages.ui.figures.theme as theme
 from core.coach import DEAD_RELU_FRACTION, SATURATED_FRACTION
 from core.events import ActivationStats, Histogram
 from core.run_state import RunView
-from pages.ui import theme
-from pages.ui.figures_base import even_indices, new_figure, show_empty, style, uirev
-from pages.ui.figures_inside_base import blank, missing, small_titles, spacing
-from pages.ui.timeline import at_step
+from pages.ui.figures.base import even_indices, new_figure, show_empty, style, uirev
+from pages.ui.figures.inside.base import blank, missing, small_titles, spacing
+from pages.ui.figures.timeline import at_step
 
 GRID_BINS = 40  # value bins of the common grid every step's histogram is re-binned onto
 MAX_HISTOGRAM_ROWS = 60

@@ -11,12 +11,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+import pages.ui.figures.theme as theme
 from core.events import Confusion
 from core.run_state import RunView
-from pages.ui import theme
-from pages.ui.figures_base import empty_text, new_figure, style, uirev
-from pages.ui.figures_inside_base import CONFUSION_SCALE, blank, small_titles, spacing
-from pages.ui.timeline import at_step
+from pages.ui.figures.base import empty_text, new_figure, style, uirev
+from pages.ui.figures.inside.base import CONFUSION_SCALE, blank, small_titles, spacing
+from pages.ui.figures.timeline import at_step
 
 MAX_CLASSES = 40
 MAX_CELL_TEXT = 15  # up to this many classes, every cell shows its count
@@ -27,11 +27,11 @@ SYMBOLS = {" ": "␣", "\n": "↵", "\t": "⇥", "": "∅"}
 
 def _no_confusion_text(view: RunView, step: int | None) -> str:
     """Why there is no confusion matrix: not a classifier, too many classes, or not yet."""
-    spec = view.summary.get("spec", {})
-    if spec.get("task") == "regression":
+    spec = view.plan.spec if view.plan else None
+    if spec is not None and spec.task == "regression":
         return "confusion matrices are for classification tasks"
-    if spec.get("n_outputs", 0) > MAX_CLASSES:
-        return f"{spec['n_outputs']} classes are too many for a confusion matrix"
+    if spec is not None and spec.n_outputs > MAX_CLASSES:
+        return f"{spec.n_outputs} classes are too many for a confusion matrix"
     if view.confusions and step is not None:
         return f"the first validation pass comes at step {view.confusions[0].step}"
     return empty_text(view)

@@ -1,0 +1,149 @@
+"""A `RunConfig` as URL query parameters, generated from the dataclass fields.
+
+TensorFlow Playground's `state.ts` idea: one declarative mapping serializes the whole setup, with
+nothing written per field. Keys are the fields' dotted paths, values plain text, and only fields
+that differ from their defaults are written (a model's fields from its architecture's defaults),
+so a link stays short and readable:
+
+    config_to_query(cfg)   -> {"data.name": "digits", "model.kind": "cnn", "train.epochs": "37"}
+    config_from_query(q)   -> (RunConfig(...), ["ignored train.epochs=0: ..."])
+
+Decoding never raises on what a visitor typed: a bad value is left at its default and explained.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import typing
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from core.config import RunConfig
+from core.data import DATASETS
+from core.models import MODELS, default_config
+
+KIND = "kind"  # a section whose class has a `kind` tag (the model) writes it as "<section>.kind"
+SECTIONS = tuple(f.name for f in dataclasses.fields(RunConfig))
+TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
+
+
+def _leaves(obj: Any, prefix: str = "") -> Iterator[tuple[str, Any, dataclasses.Field]]:
+    """(dotted path, owning dataclass, field) for every non-dataclass field, depth first."""
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        path = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(value):
+            yield from _leaves(value, path + ".")
+        else:
+            yield path, obj, f
+
+
+def encode(value: Any) -> str:
+    """One field's value as query text: numbers as written, tuples comma-separated."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, tuple):
+        return ",".join(encode(v) for v in value)
+    return str(value)
+
+
+def config_to_query(cfg: RunConfig) -> dict[str, str]:
+    """The query parameters of `cfg`: every field that differs from its default, plus the model's
+    architecture when it is not the default one."""
+    query: dict[str, str] = {}
+    defaults: dict[int, Any] = {}
+    for path, owner, f in _leaves(cfg):
+        default = defaults.setdefault(id(owner), type(owner)())
+        value = getattr(owner, f.name)
+        if value != getattr(default, f.name):
+            query[path] = encode(value)
+    if cfg.model.kind != RunConfig().model.kind:
+        query[f"model.{KIND}"] = cfg.model.kind
+    return dict(sorted(query.items()))
+
+
+def _parse(tp: Any, text: str, meta: Mapping[str, Any]) -> Any:
+    """Query text -> a value of type `tp` within the field's metadata range; ValueError if not."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    text = text.strip()
+    if tp is bool:
+        if text.lower() not in TRUE + FALSE:
+            raise ValueError("use true or false")
+        return text.lower() in TRUE
+    choices = args if origin is typing.Literal else meta.get("choices")
+    if choices and origin is not tuple:
+        if text not in choices:
+            raise ValueError(f"choose one of {', '.join(map(str, choices))}")
+        return text
+    if origin is tuple:
+        items = [p.strip() for p in text.split(",") if p.strip()]
+        values = tuple(_parse(args[0], item, meta) for item in items)
+        lo, hi = meta.get("min_len", 0), meta.get("max_len", math.inf)
+        if not lo <= len(values) <= hi:
+            raise ValueError(f"give between {lo} and {hi} values")
+        return values
+    if tp in (int, float):
+        try:
+            value = tp(text)
+        except ValueError:
+            kind = "a whole number" if tp is int else "a number"
+            raise ValueError(f"{text!r} is not {kind}") from None
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        lo, hi = meta.get("min"), meta.get("max")
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            raise ValueError(f"must be between {lo} and {hi}")
+        return value
+    return text
+
+
+def with_value(cfg: Any, path: str, value: Any) -> Any:
+    """`cfg` with the field at dotted `path` replaced (model configs re-check themselves and raise
+    ValueError for a bad value)."""
+    name, _, rest = path.partition(".")
+    if not rest:
+        return dataclasses.replace(cfg, **{name: value})
+    return dataclasses.replace(cfg, **{name: with_value(getattr(cfg, name), rest, value)})
+
+
+def config_paths(cfg: RunConfig) -> list[str]:
+    """Every setting's dotted path in `cfg` (the model's fields are those of its architecture)."""
+    return [path for path, _, _ in _leaves(cfg)]
+
+
+def is_config_key(key: str) -> bool:
+    """Whether a query key belongs to the configuration (others: view, hide, run...)."""
+    return key.split(".", 1)[0] in SECTIONS
+
+
+def config_from_query(query: Mapping[str, str]) -> tuple[RunConfig, list[str]]:
+    """The config a query describes, and one readable line per parameter that was ignored."""
+    cfg, problems = RunConfig(), []
+    kind = query.get(f"model.{KIND}")
+    if kind is not None:
+        if kind in MODELS:
+            cfg = dataclasses.replace(cfg, model=default_config(kind))
+        else:
+            problems.append(f"ignored model.kind={kind}: choose one of {', '.join(MODELS)}")
+    leaves = {path: (type(owner), f) for path, owner, f in _leaves(cfg)}
+    for key, text in query.items():
+        if not is_config_key(key) or key == f"model.{KIND}":
+            continue
+        if key not in leaves:
+            problems.append(f"ignored {key}: no such setting")
+            continue
+        cls, f = leaves[key]
+        try:
+            value = _parse(typing.get_type_hints(cls)[f.name], str(text), f.metadata)
+            cfg = with_value(cfg, key, value)
+        except (ValueError, TypeError) as err:
+            problems.append(f"ignored {key}={text}: {err}")
+    if cfg.data.name not in DATASETS:
+        problems.append(f"ignored data.name={cfg.data.name}: choose one of {', '.join(DATASETS)}")
+        cfg = dataclasses.replace(
+            cfg, data=dataclasses.replace(cfg.data, name=RunConfig().data.name)
+        )
+    return cfg, problems

@@ -1,0 +1,1 @@
+"""The labs (backprop, losses, optimizers): their controls, their pure figure builders and prose."""
