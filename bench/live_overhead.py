@@ -98,7 +98,7 @@ def live(cfg: RunConfig, workdir: Path) -> tuple[float, float]:
     (record,) = store.records()
     view = store.load(record.run_id)
     assert view is not None and view.progress is not None
-    assert view.config["train"]["epochs"] == cfg.train.epochs, "the form did not take the epochs"
+    assert view.config.train.epochs == cfg.train.epochs, "the form did not take the epochs"
     return view.progress.samples_per_s, first_point_s
 
 

@@ -104,9 +104,7 @@ class RunRegistry:
         self._ctx = _context()
         if self._ctx.get_start_method() == "forkserver":
             # Start the forkserver (which imports torch) now, not on the first click on Start.
-            from multiprocessing import forkserver
-
-            self._warming = threading.Thread(target=forkserver.ensure_running, daemon=True)
+            self._warming = threading.Thread(target=self._warm_forkserver, daemon=True)
             self._warming.start()
         else:
             self._warming = None
@@ -114,6 +112,14 @@ class RunRegistry:
         self._states: dict[str, RunState] = {}
         self._workers: dict[str, _Worker] = {}
         self._queue: deque[str] = deque()
+
+    def _warm_forkserver(self) -> None:
+        """Start the forkserver and wait until it has imported torch and the engine: the first
+        worker forks from it, so the first Start after a server start is as fast as the next."""
+        with _main_module_hidden():
+            probe = self._ctx.Process(target=_noop, daemon=True, name="bpl-warm-up")
+            probe.start()
+        probe.join(timeout=120)
 
     def wait_ready(self, timeout: float | None = None) -> None:
         """Block until the worker launcher has warmed up (benchmarks time runs, not that)."""
@@ -326,6 +332,10 @@ class RunRegistry:
                 worker.thread.join(timeout=timeout)
                 if worker.process.is_alive():
                     worker.process.terminate()
+
+
+def _noop() -> None:
+    """A process that only proves the forkserver is ready."""
 
 
 def _worker_entry(*args: object) -> None:

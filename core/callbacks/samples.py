@@ -11,7 +11,11 @@ from core.trainer import Callback, Trainer
 
 
 class SamplePredictions(Callback):
-    """At fit start, on sampled steps (about once a second at most) and at fit end."""
+    """After the first step, on sampled steps (about once a second at most) and at fit end.
+
+    Not at fit start: after one step the model predicts what it did before it (one small update),
+    and sampling a text model costs ~0.15 s that would delay the learner's first loss point.
+    """
 
     def __init__(self, emit: Callable[[Event], None], cadence: Cadence | None = None) -> None:
         self.emit = emit
@@ -24,9 +28,6 @@ class SamplePredictions(Callback):
             payload = {k: v for k, v in payload.items() if not k.startswith("static_")}
         self._sent_static = True
         self.emit(Samples(trainer.step, trainer.data.spec.sample_kind, payload))
-
-    def on_fit_start(self, trainer: Trainer) -> None:
-        self._send(trainer)
 
     def on_batch_end(self, trainer: Trainer, loss: float) -> None:
         if self.cadence.due(trainer):

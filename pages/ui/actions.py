@@ -22,7 +22,7 @@ from pages.ui.state import (
     set_config,
 )
 
-FIRST_STEPS_WAIT_S = 0.5
+FIRST_STEPS_WAIT_S = 1.0
 START_REQUESTED = "actions.start_requested"
 
 
