@@ -21,6 +21,9 @@ from core.tasks import IGNORE, LossName, Task
 EVAL_BATCH = 1024
 TRAIN_METRIC_EVERY = 8  # ~20 us of small tensor ops: every batch would cost a tiny MLP ~4%
 VAL_BUDGET = 0.01  # validation may take at most this share of training time
+VAL_MAX_GAP_S = 0.25  # ...but at least this often (seconds of training) while that costs under
+VAL_GAP_BUDGET = 0.05  # this share: a learner watching the accuracy cross a line sees when it did,
+# and one slow measurement (a busy machine) cannot stall validation for long
 
 
 @dataclass(frozen=True)
@@ -257,7 +260,8 @@ class Trainer:
         """Epoch metrics: the training side is the running average over the epoch's steps (like
         Keras), so it costs no extra forward passes. Validation runs in eval mode on the whole
         validation set; when that costs more than VAL_BUDGET of training time (tiny epochs), it
-        runs every few epochs instead (val fields are NaN in between) and always on the last one.
+        runs every few epochs instead (val fields are NaN in between), at least every VAL_MAX_GAP_S of
+        training where that stays cheap, and always on the last one.
         """
         train_loss = self._epoch_loss / max(self._epoch_steps, 1)
         train_metric = float(self._epoch_score) / max(float(self._epoch_count), 1.0)
@@ -270,7 +274,9 @@ class Trainer:
         val_loss, val_metric = self.measure(self.data.x_val, self.data.y_val, True)
         cost = time.perf_counter() - t0
         if epoch_s > 0:
-            self._val_every = max(1, math.ceil(cost / (VAL_BUDGET * epoch_s)))
+            by_budget = math.ceil(cost / (VAL_BUDGET * epoch_s))
+            by_gap = math.floor(max(VAL_MAX_GAP_S, cost / VAL_GAP_BUDGET) / epoch_s)
+            self._val_every = max(1, min(by_budget, by_gap))
         if not math.isfinite(val_loss):
             raise DivergedError(self.step, self.last_loss, DIVERGED_HINT)
         return EpochMetrics(train_loss, train_metric, val_loss, val_metric)
