@@ -109,6 +109,24 @@ def with_value(cfg: Any, path: str, value: Any) -> Any:
     return dataclasses.replace(cfg, **{name: with_value(getattr(cfg, name), rest, value)})
 
 
+def config_diff(old: RunConfig, new: RunConfig) -> list[str]:
+    """What `new` changes from `old`, one "path: old -> new" line per differing setting (a new
+    architecture is one line, not one per field of both)."""
+    a, b = _flat(old), _flat(new)
+    if old.model.kind != new.model.kind:
+        a = {k: v for k, v in a.items() if not k.startswith("model.") or k == "model.kind"}
+        b = {k: v for k, v in b.items() if not k.startswith("model.") or k == "model.kind"}
+    keys = sorted(a.keys() | b.keys())
+    return [f"{k}: {a.get(k)} -> {b.get(k)}" for k in keys if a.get(k) != b.get(k)]
+
+
+def _flat(cfg: RunConfig) -> dict[str, str]:
+    return {
+        **{p: encode(getattr(o, f.name)) for p, o, f in _leaves(cfg)},
+        "model.kind": cfg.model.kind,
+    }
+
+
 def config_paths(cfg: RunConfig) -> list[str]:
     """Every setting's dotted path in `cfg` (the model's fields are those of its architecture)."""
     return [path for path, _, _ in _leaves(cfg)]

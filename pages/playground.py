@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.presets import PRESETS
+from core.urlstate import config_diff
 from pages.ui import actions, state
 from pages.ui.config_panel import configure, run_plan
 from pages.ui.dashboard.live import dashboard
@@ -64,10 +65,12 @@ else:
 if problem:
     right.error(f"**Can't start this yet.** {problem}")
 elif plan and not read_only:
+    changed = config_diff(shown.config, cfg) if shown else []
     right.caption(
         f"Start trains this setup: {plan.model.total_params:,} parameters, about "
         f"{plan.estimated_bytes / 2**20:.1f} MB, {plan.n_train:,} training / "
         f"{plan.n_val:,} validation examples."
+        + (f" It differs from the run below in {', '.join(changed)}." if changed else "")
     )
 start_error = st.session_state.pop(state.START_ERROR, None)
 if start_error:

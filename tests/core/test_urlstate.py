@@ -12,7 +12,7 @@ from core.models import MODELS, default_config
 from core.optim import OptimConfig
 from core.presets import PRESETS
 from core.trainer import TrainConfig
-from core.urlstate import config_from_query, config_to_query, encode
+from core.urlstate import config_diff, config_from_query, config_to_query, encode
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
@@ -72,3 +72,12 @@ def test_bad_values_are_ignored_with_a_reason_never_raised() -> None:
     assert "data.name" in text and "data.features" in text and "seed" in text
     assert "data.bogus: no such setting" in text and "view" not in text
     assert "between 1 and 10000" in text
+
+
+def test_a_diff_names_each_changed_setting() -> None:
+    old = RunConfig()
+    new = RunConfig(optim=OptimConfig(lr=0.01), model=default_config("cnn"))
+    lines = config_diff(old, new)
+    assert "optim.lr: 0.003 -> 0.01" in lines and "model.kind: mlp -> cnn" in lines
+    assert config_diff(old, old) == []
+    assert len(lines) == 2
