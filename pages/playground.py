@@ -11,6 +11,7 @@ from pages.ui.config_panel import configure, run_plan
 from pages.ui.dashboard.live import dashboard
 from pages.ui.figures import model_summary_table
 from pages.ui.share import share_links
+from pages.ui.widgets import show
 
 state.require_frame("pages/playground.py")
 
@@ -28,12 +29,12 @@ if ignored:
 
 with st.sidebar:
     if not read_only:
-        st.session_state["playground.preset"] = next(
-            (name for name, p in PRESETS.items() if p.config == cfg), None
-        )
+        matching = next((name for name, p in PRESETS.items() if p.config == cfg), None)
+        show("playground.preset", matching)
         st.selectbox(
             "Start from a preset",
             list(PRESETS),
+            index=list(PRESETS).index(matching) if matching else None,
             placeholder="Choose a starter setup…",
             format_func=lambda name: PRESETS[name].title,
             key="playground.preset",

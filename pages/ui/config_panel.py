@@ -28,7 +28,7 @@ from core.tasks import losses_for
 from core.trainer import TrainConfig
 from core.urlstate import with_value
 from pages.ui import state
-from pages.ui.widgets import Binding, bound_inputs, value_from_widget
+from pages.ui.widgets import Binding, bound_inputs, show, value_from_widget
 
 GROUP_TITLES = {
     "toy": "2-D toys",
@@ -116,9 +116,14 @@ def _chooser(
     widget: Any, label: str, options: Sequence, current: Any, key: str, bind: Binding, **kw: Any
 ) -> None:
     """A selectbox-like widget showing `current` from the config; its change goes through kw's
-    on_change. Hidden when the lesson link hides it."""
-    st.session_state[key] = current
-    widget(label, options, key=key, disabled=bind.disabled, **kw)
+    on_change."""
+    show(key, current)
+    start = (
+        {"default": current}
+        if widget is st.segmented_control
+        else {"index": options.index(current)}
+    )
+    widget(label, options, key=key, disabled=bind.disabled, **start, **kw)
 
 
 def data_inputs(cfg: DataConfig, bind: Binding) -> tuple[DataSpec | None, list[str]]:

@@ -140,11 +140,18 @@ def _int_input(label: str, value: int, meta: Mapping[str, Any], kw: dict) -> Any
 
 
 def _value(kw: dict, value: Any, name: str = "value") -> dict:
-    """Widget kwargs: a free widget gets its initial value; a bound one reads session state."""
-    if kw.get("on_change") is None:
-        return {**kw, name: value}
-    st.session_state[kw["key"]] = value
-    return kw
+    """Widget kwargs with its value. A bound widget also gets it through session state when the
+    widget already holds another one (a preset, a link); the `value` argument alone is only a
+    default, but it is what the browser draws first, so a bound widget never flashes a minimum."""
+    if kw.get("on_change") is not None:
+        show(kw["key"], value)
+    return {**kw, name: value}
+
+
+def show(key: str, value: Any) -> None:
+    """Make a bound widget show `value` (only written when it differs: a write is a new value)."""
+    if key in st.session_state and st.session_state[key] != value:
+        st.session_state[key] = value
 
 
 def _meta(cls: type, name: str) -> tuple[Any, dict[str, Any]]:
@@ -191,10 +198,9 @@ def field_input(
     if tp is bool:
         got = st.checkbox(label, **_value(kw, value))
     elif origin is typing.Literal:
-        if bind is None:
-            got = st.selectbox(label, args, args.index(value), **kw)
-        else:
-            got = st.selectbox(label, args, **_value(kw, value))
+        if bind is not None:
+            show(key, value)
+        got = st.selectbox(label, args, args.index(value), **kw)
     elif tp is int:
         got = _int_input(label, value, meta, kw)
     elif tp is float:

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -31,6 +32,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+FIRST_POINT_JS = """() => {
+    const gd = document.querySelector('.st-key-dashboard-loss_chart .js-plotly-plot');
+    return !!(gd && gd.data && gd.data.length && gd.data[0].x && gd.data[0].x.length);
+}"""  # the live loss chart draws a point (as bench/live_overhead.py waits for)
 
 pytestmark = pytest.mark.slow
 
@@ -155,6 +161,37 @@ def loss_chart_last_step(page) -> float:
     )
 
 
+def wait_drawn(page, timeout: float = 60_000) -> None:
+    """Wait until the script has run and every widget is mounted (no loading skeletons left), so
+    that an element's absence means something."""
+    page.wait_for_function(
+        """() => { const app = document.querySelector('.stApp');
+            return app && app.getAttribute('data-test-script-state') === 'notRunning'
+                && !document.querySelector('[data-testid="stSkeleton"]'); }""",
+        timeout=timeout,
+    )
+
+
+def href(page) -> str:
+    """The address bar now (`page.url` can lag one rerun behind Streamlit's replaceState)."""
+    return page.evaluate("location.href")
+
+
+def assert_no_owner_in_address(page) -> None:
+    """The owner key (the `bpl_owner` cookie) never appears in the address."""
+    page.wait_for_function("() => document.cookie.includes('bpl_owner=')", timeout=15_000)
+    url = href(page)
+    assert "owner" not in url, url
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    assert cookies.get("bpl_owner"), "the owner key is kept in a cookie"
+    assert cookies["bpl_owner"] not in url, url
+
+
+def shown_run_id(page) -> str:
+    """The id of the run the playground's dashboard shows."""
+    return page.locator("h4").filter(has_text="Run ").first.locator("code").inner_text()
+
+
 def select_first_row(page, grid) -> None:
     """Tick the first row's selection box (the grid draws on a canvas: click by position)."""
     page.wait_for_timeout(500)
@@ -169,7 +206,7 @@ def test_starter_trains_live_and_is_listed(server: str, browser) -> None:
     page.goto(server)
     page.locator(".st-key-home-start_spiral button").wait_for(timeout=60_000)
     shoot(page, "01-home")
-    assert "owner=" in page.url
+    assert_no_owner_in_address(page)
 
     page.locator(".st-key-home-start_spiral button").click()
     page.wait_for_url(re.compile(r"/playground"), timeout=30_000)
@@ -207,7 +244,7 @@ def test_starter_trains_live_and_is_listed(server: str, browser) -> None:
     grid = page.locator('[data-testid="stDataFrame"]')
     grid.wait_for(timeout=30_000)
     page.wait_for_timeout(1000)
-    assert "owner=" in page.url, "the owner token stays in the address on every page"
+    assert_no_owner_in_address(page)
     shoot(page, "07-runs")
     assert run_id in (grid.text_content() or ""), "the run just trained is listed"
 
@@ -230,11 +267,57 @@ def test_starter_trains_live_and_is_listed(server: str, browser) -> None:
 
 
 def test_a_page_address_opens_inside_the_app_frame(server: str, browser) -> None:
-    """A bookmark or reload of /playground on a fresh server still runs app.py around the page."""
+    """A bookmark or reload of /playground on a fresh server still runs app.py around the page,
+    and the setup in its address survives the detour through app.py."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{server}/playground?owner=bookmarked-token")
+    page.goto(f"{server}/playground?train.epochs=37")
     page.get_by_text("runs active").wait_for(timeout=60_000)  # app.py's sidebar line
     page.locator(".st-key-playground-start").wait_for(timeout=30_000)
     nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
     assert "Runs" in nav and "app" not in nav.split()
-    assert re.search(r"/playground\?owner=bookmarked-token", page.url)
+    assert re.search(r"/playground\?train\.epochs=37$", href(page))
+    expect(page.locator(".st-key-playground-train-epochs input")).to_have_value("37")
+
+
+def test_reload_reattaches_to_a_running_run_only_for_its_owner(server: str, browser) -> None:
+    """The owner key lives in a cookie, never in the address: a reload in the same browser finds
+    the running run again with its controls; another browser opening that address does not."""
+    owner = browser.new_context(viewport={"width": 1400, "height": 1400})
+    page = owner.new_page()
+    page.goto(f"{server}/playground?data.n_samples=200&train.epochs=10000")
+    page.locator(".st-key-playground-start button").click(timeout=60_000)
+    page.wait_for_function(FIRST_POINT_JS, timeout=30_000)
+    run_id = shown_run_id(page)
+    assert_no_owner_in_address(page)
+    address = href(page)
+
+    page.reload()
+    header = page.locator("h4").filter(has_text=run_id)
+    header.wait_for(timeout=60_000)
+    assert "running" in header.inner_text(), "the reload found the run while it trains"
+    page.locator(".st-key-dashboard-stop button").wait_for(timeout=30_000)
+    assert page.locator(".st-key-dashboard-stop button").is_enabled()
+    assert page.locator(".st-key-dashboard-pause button").is_enabled()
+    shoot(page, "09-reload-reattached")
+
+    other = browser.new_context(viewport={"width": 1400, "height": 1400})
+    try:
+        stranger = other.new_page()
+        stranger.goto(address)
+        stranger.get_by_text("No run yet").wait_for(timeout=60_000)
+        assert stranger.locator(".st-key-dashboard-stop").count() == 0
+        assert stranger.locator("h4").filter(has_text=run_id).count() == 0
+
+        stranger.goto(f"{address}&run={run_id}")
+        stranger.get_by_text("only its owner can steer it").wait_for(timeout=60_000)
+        assert stranger.locator("h4").filter(has_text=run_id).count() == 1
+        for control in ("pause", "resume", "stop", "apply_lr"):
+            assert stranger.locator(f".st-key-dashboard-{control}").count() == 0, control
+        stranger.wait_for_function(FIRST_POINT_JS, timeout=30_000)  # it sees the run's curves
+        shoot(stranger, "10-stranger-watches")
+    finally:
+        other.close()
+
+    page.locator(".st-key-dashboard-stop button").click()
+    page.locator("h4").filter(has_text="stopped").wait_for(timeout=30_000)
+    owner.close()

@@ -38,8 +38,11 @@ def dashboard(run_id: str | None, can_control: bool = True) -> None:
         return
     header(view)
     status_message(view)
-    if can_control and view.owner == state.owner():
+    mine = view.owner == state.owner()
+    if can_control and mine:
         controls(view)
+    elif view.active and mine:
+        st.caption(":material/visibility: A read-only link: open the Playground itself to steer it.")
     elif view.active:
         st.caption(":material/visibility: You are watching this run; only its owner can steer it.")
     st.fragment(run_every=REFRESH_S if view.active else None)(_live)(view.run_id, view.status)
