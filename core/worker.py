@@ -6,6 +6,7 @@ It never touches the UI. Everything that goes wrong is caught here and ends the 
 
 from __future__ import annotations
 
+import math
 import time
 import traceback
 from multiprocessing.connection import Connection
@@ -15,7 +16,7 @@ import torch
 
 from core.config import RunConfig
 from core.engine import train_run
-from core.events import Event, StatusChange, StepLosses
+from core.events import EpochEnd, Event, StatusChange, StepLosses
 from core.trainer import DivergedError
 
 SEND_EVERY_S = 0.2
@@ -29,8 +30,8 @@ FAILED_HINT = "Something went wrong inside training; the details below say what.
 class PipeSink:
     """Buffers events and sends them in batches: a few pipe writes per second, not per step.
 
-    Status changes and the run's first losses go out at once: the learner who just clicked Start
-    is waiting for that first point.
+    Status changes, the run's first losses and each validation go out at once: the learner who
+    just clicked Start waits for that first point, one racing for 95% for that measurement.
     """
 
     def __init__(self, conn: Connection) -> None:
@@ -43,7 +44,7 @@ class PipeSink:
         self.buffer.append(event)
         now = time.perf_counter()
         first_losses = not self.sent_losses and isinstance(event, StepLosses)
-        if first_losses or isinstance(event, StatusChange) or now - self.last_send >= SEND_EVERY_S:
+        if first_losses or _urgent(event) or now - self.last_send >= SEND_EVERY_S:
             self.sent_losses |= first_losses
             self.flush()
             self.last_send = now
@@ -52,6 +53,13 @@ class PipeSink:
         if self.buffer:
             self.conn.send(self.buffer)
             self.buffer = []
+
+
+def _urgent(event: Event) -> bool:
+    """Events worth a pipe write of their own (at most a few per second: validation is paced)."""
+    return isinstance(event, StatusChange) or (
+        isinstance(event, EpochEnd) and math.isfinite(event.val_metric)
+    )
 
 
 class PipeControl:
