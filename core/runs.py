@@ -17,7 +17,7 @@ import secrets
 import sys
 import threading
 import time
-from collections import deque
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -29,6 +29,7 @@ from core.config import RunConfig
 from core.events import ACTIVE_STATUSES, StatusChange
 from core.plan import DEFAULT_MEMORY_BUDGET, RunPlan, plan_run
 from core.run_state import STORED_FRAMES, RunState, RunView
+from core.scheduler import FairLimits, FairQueue
 from core.store import RunRecord, RunStore
 from core.threads import threads_for
 
@@ -91,6 +92,8 @@ class RunRegistry:
         max_concurrent: int = DEFAULT_MAX_CONCURRENT,
         memory_budget: int = DEFAULT_MEMORY_BUDGET,
         worker_threads: int | None = None,
+        limits: FairLimits | None = None,
+        idle_stop_s: float | None = None,
     ) -> None:
         if max_concurrent < 1:
             raise ValueError(f"max_concurrent must be at least 1, got {max_concurrent}")
@@ -111,7 +114,12 @@ class RunRegistry:
         self._lock = threading.RLock()
         self._states: dict[str, RunState] = {}
         self._workers: dict[str, _Worker] = {}
-        self._queue: deque[str] = deque()
+        self._queue = FairQueue(limits or FairLimits.from_env())
+        # Runs of visitors not seen for idle_stop_s are stopped (None: never; the CLI's case).
+        self.idle_stop_s = idle_stop_s
+        self._seen: dict[str, float] = {}
+        if idle_stop_s is not None:
+            threading.Thread(target=self._janitor, daemon=True, name="bpl-janitor").start()
 
     def _warm_forkserver(self) -> None:
         """Start the forkserver and wait until it has imported torch and the engine: the first
@@ -143,16 +151,55 @@ class RunRegistry:
         view = RunView(run_id, owner, "queued", cfg, time.time(), shared=shared, plan=plan)
         state = RunState(view)
         with self._lock:
+            self._queue.admit(run_id, owner)  # ValueError: this visitor already waits enough
             self._states[run_id] = state
-            self._queue.append(run_id)
+            self.touch(owner)
             self.store.save(state.snapshot(max_frames=STORED_FRAMES))
             self._launch_queued()
         return run_id
 
+    def _running_by_owner(self) -> Counter[str]:
+        return Counter(self._states[rid].base.owner for rid in self._workers)
+
     def _launch_queued(self) -> None:
         with self._lock:
-            while self._queue and len(self._workers) < self.max_concurrent:
-                self._launch(self._queue.popleft())
+            while len(self._workers) < self.max_concurrent:
+                run_id = self._queue.next_to_launch(self._running_by_owner())
+                if run_id is None:
+                    return
+                self._launch(run_id)
+
+    def queue_position(self, run_id: str) -> int | None:
+        """1-based place in line of a queued run (round-robin across visitors), else None."""
+        with self._lock:
+            return self._queue.position(run_id, self._running_by_owner())
+
+    # -- visitors -----------------------------------------------------------------------------
+    def touch(self, owner: str) -> None:
+        """Note that `owner` is here (a page of theirs ran); their runs are not abandoned."""
+        self._seen[owner] = time.monotonic()
+
+    def _janitor(self) -> None:
+        assert self.idle_stop_s is not None
+        while True:
+            time.sleep(min(30.0, max(0.05, self.idle_stop_s / 2)))
+            self.stop_abandoned()
+
+    def stop_abandoned(self) -> list[str]:
+        """Stop active runs whose owner has not been seen for `idle_stop_s`; return their ids."""
+        if self.idle_stop_s is None:
+            return []
+        now = time.monotonic()
+        with self._lock:
+            gone = [
+                rid
+                for rid, s in self._states.items()
+                if s.status in ACTIVE_STATUSES
+                and now - self._seen.get(s.base.owner, now) > self.idle_stop_s
+            ]
+        for run_id in gone:
+            self.control(run_id, "stop")
+        return gone
 
     def _launch(self, run_id: str) -> None:
         state = self._states[run_id]
@@ -292,8 +339,7 @@ class RunRegistry:
             raise ValueError(f"learning rate must be a positive number, got {cmd[1:]}")
         state = self._check_owner(run_id, owner)
         with self._lock:
-            if run_id in self._queue and cmd[0] == "stop":
-                self._queue.remove(run_id)
+            if cmd[0] == "stop" and self._queue.remove(run_id):
                 state.set_status("stopped", "Stopped before it started.")
                 self.store.save(state.snapshot(max_frames=STORED_FRAMES))
                 return

@@ -61,9 +61,13 @@ def require_frame(page: str) -> None:
         st.switch_page("app.py", query_params=st.query_params.to_dict())
 
 
+IDLE_STOP_MIN = float(os.environ.get("BPL_IDLE_STOP_MIN", "30"))
+
+
 @st.cache_resource(show_spinner=False, on_release=lambda reg: reg.shutdown())
 def _registry(root: str) -> RunRegistry:
-    return RunRegistry(root)
+    # A class's server: runs of a visitor whose pages have not run for this long are stopped.
+    return RunRegistry(root, idle_stop_s=IDLE_STOP_MIN * 60)
 
 
 def registry() -> RunRegistry:
@@ -79,6 +83,7 @@ def owner() -> str:
         cookie = _owner_cookie()
         token = cookie if _TOKEN.match(cookie) else secrets.token_urlsafe(12)
         st.session_state[OWNER] = token
+    registry().touch(token)
     return token
 
 

@@ -42,7 +42,9 @@ def dashboard(run_id: str | None, can_control: bool = True) -> None:
     if can_control and mine:
         controls(view)
     elif view.active and mine:
-        st.caption(":material/visibility: A read-only link: open the Playground itself to steer it.")
+        st.caption(
+            ":material/visibility: A read-only link: open the Playground itself to steer it."
+        )
     elif view.active:
         st.caption(":material/visibility: You are watching this run; only its owner can steer it.")
     st.fragment(run_every=REFRESH_S if view.active else None)(_live)(view.run_id, view.status)
@@ -58,6 +60,7 @@ def live_view(run_id: str) -> RunView | None:
 
 def _live(run_id: str, shown_status: str) -> None:
     """What moves while a run trains: progress, headline numbers and the open tab."""
+    state.owner()  # a watching visitor is present: their runs are not abandoned
     view = live_view(run_id)
     if view is None:
         st.warning("This run was deleted.")
@@ -86,7 +89,12 @@ def status_message(view: RunView) -> None:
     """The run's status in words: errors in red with the engine's message and advice."""
     s, msg, hint = view.status, view.message, view.hint
     if s == "queued":
-        st.info("Queued: all training slots are busy; it starts when one frees up.")
+        place = state.registry().queue_position(view.run_id)
+        where = f"number **{place}** in line" if place else "waiting"
+        st.info(
+            f"Queued, {where}: every training slot is busy. Slots go to each visitor in turn, "
+            "so it starts as soon as one frees up for you."
+        )
     elif s == "starting":
         st.info(msg or "Starting a worker process…")
     elif s == "paused":
