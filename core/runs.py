@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from core.config import RunConfig
+from core.data.files import FilePolicy
 from core.events import ACTIVE_STATUSES, StatusChange
 from core.plan import DEFAULT_MEMORY_BUDGET, RunPlan, plan_run
 from core.run_state import STORED_FRAMES, RunState, RunView
@@ -94,6 +95,7 @@ class RunRegistry:
         worker_threads: int | None = None,
         limits: FairLimits | None = None,
         idle_stop_s: float | None = None,
+        files: FilePolicy | None = None,
     ) -> None:
         if max_concurrent < 1:
             raise ValueError(f"max_concurrent must be at least 1, got {max_concurrent}")
@@ -103,6 +105,8 @@ class RunRegistry:
         self.memory_budget = memory_budget
         # None: each run's threads follow its size (core.threads); a number fixes it (benches).
         self.worker_threads = worker_threads
+        # The app's visitors read only their uploads and the server's datasets; the CLI: any file.
+        self.files = files
         self.interrupted = self.store.mark_interrupted()
         self._ctx = _context()
         if self._ctx.get_start_method() == "forkserver":
@@ -143,8 +147,10 @@ class RunRegistry:
         `plan` is the server's `plan_run(cfg)` when the caller already has it (the playground
         plans the form as it is drawn), so Start does not load the data and build the model again.
         """
+        if self.files is not None:
+            self.files.check(cfg.data)
         if plan is None:
-            plan = plan_run(cfg, self.memory_budget)
+            plan = plan_run(self.loadable(cfg), self.memory_budget)
         elif plan.estimated_bytes > self.memory_budget:
             raise ValueError("this run needs more memory than the server allows; plan it again")
         run_id = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
@@ -157,6 +163,10 @@ class RunRegistry:
             self.store.save(state.snapshot(max_frames=STORED_FRAMES))
             self._launch_queued()
         return run_id
+
+    def loadable(self, cfg: RunConfig) -> RunConfig:
+        """`cfg` as the data loaders read it: uploads and the dataset folder as server paths."""
+        return cfg if self.files is None else replace(cfg, data=self.files.resolve(cfg.data))
 
     def _running_by_owner(self) -> Counter[str]:
         return Counter(self._states[rid].base.owner for rid in self._workers)
@@ -213,7 +223,14 @@ class RunRegistry:
         sent = self._ctx.Value("l", 0, lock=False)  # written under self._lock only
         process = self._ctx.Process(
             target=_worker_entry,
-            args=(view.config.to_json(), events_send, control_recv, sent, checkpoint, threads),
+            args=(
+                self.loadable(view.config).to_json(),
+                events_send,
+                control_recv,
+                sent,
+                checkpoint,
+                threads,
+            ),
             daemon=True,
             name=f"bpl-run-{run_id}",
         )

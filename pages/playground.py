@@ -44,7 +44,9 @@ with st.sidebar:
     errors = configure(cfg, disabled=read_only, hidden=state.hidden_controls())
 state.sync_url(cfg)
 
-plan, plan_error = run_plan(cfg, registry.memory_budget) if not errors else (None, "")
+plan, plan_error = (
+    run_plan(registry.loadable(cfg), registry.memory_budget) if not errors else (None, "")
+)
 problem = "; ".join(errors) or plan_error
 if actions.start_requested() and not problem and not read_only:
     run_id = actions.start_run(cfg, plan) or run_id

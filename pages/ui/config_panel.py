@@ -19,6 +19,7 @@ import streamlit as st
 
 from core.config import RunConfig
 from core.data import DATASETS, DataConfig, DataSpec, load_dataset
+from core.data.files import UPLOAD, UPLOAD_KINDS, max_upload_bytes, store_upload
 from core.device import available_devices
 from core.models import MODELS, compatible_models, default_config
 from core.optim import OPTIMIZER_TITLES, OPTIMIZERS, OptimConfig
@@ -51,6 +52,9 @@ KNOB_LABELS = {
     "default": {"lr": "Learning rate"},
 }
 KEY = "playground"
+# Fields that name server files: on a shared server (a registry with a FilePolicy) they are not
+# offered; an upload box stands in for `path`, and the datasets folder is the administrator's.
+SERVER_FILE_FIELDS = ("path", "data_dir", "download")
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -155,12 +159,61 @@ def data_inputs(cfg: DataConfig, bind: Binding) -> tuple[DataSpec | None, list[s
             args=(f"{KEY}.data.name", "data", lambda name, data: replace(data, name=name)),
         )
         st.caption(entry.description)
-    errors = bound_inputs(cfg, f"{KEY}.data", bind.at("data"), entry.params)
-    spec, err = data_spec(to_json(cfg))
-    if err:
-        st.error(err)
-        errors.append(err)
+    policy = state.registry().files
+    params = [p for p in entry.params if policy is None or p not in SERVER_FILE_FIELDS]
+    errors = bound_inputs(cfg, f"{KEY}.data", bind.at("data"), params)
+    if policy is not None and entry.name in UPLOAD_KINDS and not bind.hides("data.path"):
+        errors += upload_input(cfg, entry.name, bind)
+    try:
+        loadable = policy.resolve(cfg) if policy is not None else cfg
+    except ValueError as err:
+        spec, message = None, str(err)
+    else:
+        spec, message = data_spec(to_json(loadable))
+    if message:
+        st.error(message)
+        errors.append(message)
     return spec, errors
+
+
+def _upload(key: str, kind: str) -> None:
+    """on_change of an upload box: keep the file (content-addressed) and point the config at it."""
+    file = st.session_state.get(key)
+    cfg = state.playground_config()
+    invalid = dict(state.invalid_input())
+    invalid.pop(key, None)
+    if file is None:  # the visitor removed it
+        state.set_config(with_value(cfg, "data.path", ""))
+        return
+    try:
+        ref = store_upload(file.getvalue(), file.name, state.registry().files.uploads, kind)
+    except ValueError as err:
+        invalid[key] = (None, str(err))
+    else:
+        state.set_config(with_value(cfg, "data.path", ref))
+    st.session_state[state.INVALID_INPUT] = invalid
+
+
+def upload_input(cfg: DataConfig, kind: str, bind: Binding) -> list[str]:
+    """The upload box that stands in for a file path on a shared server."""
+    key = f"{KEY}.data.upload.{kind}"
+    st.file_uploader(
+        f"Your {kind.upper() if kind == 'csv' else kind} file",
+        type=[s.lstrip(".") for s in UPLOAD_KINDS[kind]],
+        key=key,
+        on_change=_upload,
+        args=(key, kind),
+        max_upload_size=max(1, max_upload_bytes() // 2**20),
+        disabled=bind.disabled,
+        help="Stays on this server, named by its content, so a run can be opened and re-run.",
+    )
+    if cfg.path:
+        st.caption(f"Using the uploaded file `{cfg.path.removeprefix(UPLOAD)}`.")
+    _, error = bind.invalid.get(key, (None, ""))
+    if error:
+        st.error(error)
+        return [error]
+    return []
 
 
 def _pick_group(group: str | None, data: DataConfig) -> DataConfig:

@@ -18,10 +18,12 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
+from pathlib import Path
 
 import streamlit as st
 
 from core.config import RunConfig
+from core.data.files import FilePolicy
 from core.runs import DEFAULT_ROOT, RunRegistry
 from core.urlstate import config_from_query, config_to_query, is_config_key
 
@@ -67,7 +69,11 @@ IDLE_STOP_MIN = float(os.environ.get("BPL_IDLE_STOP_MIN", "30"))
 @st.cache_resource(show_spinner=False, on_release=lambda reg: reg.shutdown())
 def _registry(root: str) -> RunRegistry:
     # A class's server: runs of a visitor whose pages have not run for this long are stopped.
-    return RunRegistry(root, idle_stop_s=IDLE_STOP_MIN * 60)
+    # Visitors read only what they upload and the administrator's dataset folder, never a path.
+    files = FilePolicy(
+        Path(root) / "uploads", Path(os.environ.get("BPL_DATASETS_DIR", "data")).resolve()
+    )
+    return RunRegistry(root, idle_stop_s=IDLE_STOP_MIN * 60, files=files)
 
 
 def registry() -> RunRegistry:

@@ -9,6 +9,7 @@ import pickle
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.config import RunConfig
@@ -139,11 +140,14 @@ def test_a_reload_shows_the_shown_run_and_its_setup_together(app: AppTest) -> No
     assert reloaded.selectbox(key="playground.model.kind").value == "cnn"
 
 
-def test_a_damaged_cifar_folder_is_a_message_not_a_traceback(app: AppTest, tmp_path: Path) -> None:
+def test_a_damaged_cifar_folder_is_a_message_not_a_traceback(
+    app: AppTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write_cifar(tmp_path)
     batch = tmp_path / "cifar-10-batches-py" / "data_batch_1"
     batch.write_bytes(pickle.dumps({b"data": b"", b"labels": []}))  # keys are bytes
-    cfg = RunConfig(data=DataConfig(name="cifar10", data_dir=str(tmp_path)))
+    monkeypatch.setenv("BPL_DATASETS_DIR", str(tmp_path))  # the administrator's dataset folder
+    cfg = RunConfig(data=DataConfig(name="cifar10"))
     open_page(with_draft(app, cfg), PLAYGROUND)  # run() asserts no exception
     assert "could not read CIFAR-10 files" in texts(app.error)
     assert app.button(key="playground.start").disabled
@@ -212,3 +216,22 @@ def test_share_links_carry_the_setup_never_the_owner_key(app: AppTest) -> None:
         "?" + "&".join(f"{k}={v}" for k, v in config_to_query(TINY_CNN).items())
     )
     assert codes[1].endswith("&view=1") and codes[2].endswith(f"run={run_id}&view=1")
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (DataConfig(name="text", path="/etc/passwd"), "files are uploaded"),
+        (DataConfig(name="csv", path="../runs_data/runs.sqlite3"), "files are uploaded"),
+        (DataConfig(name="cifar10", data_dir="/tmp"), "server's own data folder"),
+        (DataConfig(name="mnist", download=True), "downloading datasets is turned off"),
+    ],
+)
+def test_a_visitor_cannot_name_a_server_file(app: AppTest, data: DataConfig, reason: str) -> None:
+    query = config_to_query(RunConfig(data=data))
+    at = open_page(session(query), PLAYGROUND)  # a link carrying the path: refused, explained
+    assert reason in texts(at.error)
+    assert at.button(key="playground.start").disabled
+    with pytest.raises(ValueError, match=reason):
+        state.registry().start(RunConfig(data=data), owner=OWNER)
+    assert not any(isinstance(w.key, str) and w.key.endswith(".data_dir") for w in at.text_input)

@@ -1,0 +1,95 @@
+"""Which files a visitor's run may read: uploads they made, and the server's dataset folder.
+
+On a shared server nothing a visitor types may name a server file: not a CSV path, not a text
+file, not a folder of pickled CIFAR batches (unpickling runs code). So the app gives its registry
+a `FilePolicy`: a run's `data.path` must be an upload reference (`upload:<sha256 prefix>.csv`),
+made by `store_upload` from bytes the visitor sent; MNIST/CIFAR are read from the one folder the
+administrator fills; downloading is off. The CLI has no policy: a teacher's paths are their own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from core.data.base import DataConfig
+
+UPLOAD = "upload:"
+UPLOAD_KINDS = {"csv": (".csv",), "text": (".txt", ".md")}
+_NAME = re.compile(r"^[0-9a-f]{16}\.(csv|txt|md)$")
+DEFAULT_MAX_UPLOAD_MB = 20
+
+
+def max_upload_bytes() -> int:
+    """The largest upload accepted: $BPL_MAX_UPLOAD_MB megabytes (default 20)."""
+    return int(float(os.environ.get("BPL_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB)) * 2**20)
+
+
+def store_upload(content: bytes, filename: str, uploads: Path, kind: str) -> str:
+    """Keep an uploaded file under `uploads`, named by its content; return its reference.
+
+    ValueError (a message for the visitor) for an empty, oversized, binary or non-UTF-8 file or
+    one of the wrong type. The same bytes always give the same reference, so a run that used an
+    upload can be re-opened and re-run.
+    """
+    suffixes = UPLOAD_KINDS[kind]
+    suffix = Path(filename).suffix.lower()
+    if suffix not in suffixes:
+        raise ValueError(f"{filename!r} is not a {' or '.join(suffixes)} file")
+    if not content.strip():
+        raise ValueError(f"{filename!r} is empty")
+    limit = max_upload_bytes()
+    if len(content) > limit:
+        raise ValueError(
+            f"{filename!r} is {len(content) / 2**20:.1f} MB; the limit is {limit / 2**20:.0f} MB"
+        )
+    if b"\x00" in content:
+        raise ValueError(f"{filename!r} looks like a binary file, not text")
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ValueError(
+            f"{filename!r} is not UTF-8 text (byte {err.start} cannot be read)"
+        ) from None
+    name = hashlib.sha256(content).hexdigest()[:16] + suffix
+    uploads.mkdir(parents=True, exist_ok=True)
+    target = uploads / name
+    if not target.exists():
+        tmp = target.with_suffix(target.suffix + ".part")
+        tmp.write_bytes(content)
+        os.replace(tmp, target)
+    return UPLOAD + name
+
+
+@dataclass(frozen=True)
+class FilePolicy:
+    """Where a visitor's run may read files: `uploads` (theirs) and `datasets` (the server's)."""
+
+    uploads: Path
+    datasets: Path
+
+    def check(self, data: DataConfig) -> None:
+        """ValueError unless `data` reads only uploads and the server's dataset folder."""
+        default = DataConfig()
+        if data.path and not (
+            data.path.startswith(UPLOAD) and _NAME.match(data.path[len(UPLOAD) :])
+        ):
+            raise ValueError(
+                "on this server, files are uploaded, not named by a path: use the upload box"
+            )
+        if data.path and not (self.uploads / data.path[len(UPLOAD) :]).is_file():
+            raise ValueError("that uploaded file is no longer on the server; upload it again")
+        if data.data_dir != default.data_dir:
+            raise ValueError("the image datasets are read from the server's own data folder")
+        if data.download:
+            raise ValueError("downloading datasets is turned off on this server")
+
+    def resolve(self, data: DataConfig) -> DataConfig:
+        """`data` with its upload reference and dataset folder turned into server paths (for the
+        loaders only: a config a visitor sees keeps the reference)."""
+        self.check(data)
+        path = str(self.uploads / data.path[len(UPLOAD) :]) if data.path else ""
+        return replace(data, path=path, data_dir=str(self.datasets))
