@@ -235,3 +235,26 @@ def test_a_visitor_cannot_name_a_server_file(app: AppTest, data: DataConfig, rea
     with pytest.raises(ValueError, match=reason):
         state.registry().start(RunConfig(data=data), owner=OWNER)
     assert not any(isinstance(w.key, str) and w.key.endswith(".data_dir") for w in at.text_input)
+
+
+class _Planted:
+    """A pickle that creates a file when loaded: proof that code in a pickle ran."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def test_a_pickle_in_a_visitor_chosen_folder_is_never_loaded(app: AppTest, tmp_path: Path) -> None:
+    write_cifar(tmp_path)
+    marker = tmp_path / "code-ran"
+    for batch in (tmp_path / "cifar-10-batches-py").iterdir():
+        batch.write_bytes(pickle.dumps(_Planted(marker)))
+    data = DataConfig(name="cifar10", data_dir=str(tmp_path))
+    at = open_page(session(config_to_query(RunConfig(data=data))), PLAYGROUND)
+    assert "server's own data folder" in texts(at.error)
+    with pytest.raises(ValueError):
+        state.registry().start(RunConfig(data=data), owner=OWNER)
+    assert not marker.exists()
