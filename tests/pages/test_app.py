@@ -269,3 +269,16 @@ def test_a_preset_fills_the_form_without_starting(app: AppTest) -> None:
     assert app.selectbox(key="playground.data.name").value == "digits"
     assert app.text_input(key="playground.model.cnn.channels").value == "16, 32"
     assert state.registry().list("test-owner-token") == []
+
+
+def test_technical_details_leave_out_where_the_server_keeps_its_files() -> None:
+    import sys
+    from pathlib import Path
+
+    from pages.ui.dashboard.live import without_server_paths
+
+    repo = Path(__file__).resolve().parents[2]
+    trace = f'File "{repo}/core/trainer.py", line 3\nFile "{sys.prefix}/lib/torch/nn.py"'
+    shown = without_server_paths(trace)
+    assert str(repo) not in shown and sys.prefix not in shown
+    assert 'File "core/trainer.py"' in shown

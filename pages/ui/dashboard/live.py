@@ -8,6 +8,10 @@ with the timer off. Figures are rebuilt only when their data moved (see `dashboa
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import streamlit as st
 
 from core.config import RunConfig
@@ -113,10 +117,20 @@ def status_message(view: RunView) -> None:
         st.warning(f"**What to try:** {hint}")
     if view.detail and s == "failed":
         with st.expander("Technical details"):
-            st.code(view.detail, language=None)
+            st.code(without_server_paths(view.detail), language=None)
     error = st.session_state.pop(state.CONTROL_ERROR, "")
     if error:
         st.error(error)
+
+
+_REPO = str(Path(__file__).resolve().parents[3])
+
+
+def without_server_paths(text: str) -> str:
+    """A traceback as a visitor may read it: where the server keeps its files is left out."""
+    for prefix, shown in ((sys.prefix, "<python>"), (_REPO + os.sep, ""), (_REPO, ".")):
+        text = text.replace(prefix, shown)
+    return text
 
 
 def lr_key(run_id: str) -> str:
