@@ -18,6 +18,7 @@ from core.models import build_model
 from core.models.summary import ModelSummary, estimate_memory_bytes, estimate_work, summarize
 from core.optim import validate_optim
 from core.tasks import make_task
+from core.trainer import EVAL_BATCH
 from core.validation import check_ranges
 
 DEFAULT_MEMORY_BUDGET = int(float(os.environ.get("BPL_MEMORY_BUDGET_GB", "4")) * 2**30)
@@ -52,7 +53,7 @@ def plan_run(cfg: RunConfig, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> RunP
     model = build_model(cfg.model, data.spec, seed=cfg.seed)
     summary = summarize(model, data.spec)
     batch = min(cfg.train.batch_size, data.n_train)
-    need = estimate_memory_bytes(summary, batch)
+    need = estimate_memory_bytes(summary, batch, eval_batch=min(EVAL_BATCH, data.n_val))
     if need > memory_budget:
         raise ValueError(
             f"this model needs about {need / 2**30:.1f} GiB to train with batch size {batch} "

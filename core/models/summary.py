@@ -119,14 +119,18 @@ def summarize(model: nn.Module, spec: DataSpec) -> ModelSummary:
     )
 
 
-def estimate_memory_bytes(summary: ModelSummary, batch_size: int, optimizer_states: int = 2) -> int:
-    """Rough training memory: weights, grads and optimizer states, plus activations kept for backward.
+def estimate_memory_bytes(
+    summary: ModelSummary, batch_size: int, optimizer_states: int = 2, eval_batch: int = 0
+) -> int:
+    """Rough training memory: weights, grads and optimizer states, activations kept for backward,
+    and one evaluation batch's activations (validation runs `eval_batch` examples at a time).
 
-    Activations are counted twice (forward outputs and their gradients); `optimizer_states` is the
-    number of extra tensors per parameter (Adam: 2, SGD with momentum: 1, plain SGD: 0).
+    Training activations are counted twice (forward outputs and their gradients); evaluation keeps
+    no gradients. `optimizer_states` is the number of extra tensors per parameter (Adam: 2, SGD
+    with momentum: 1, plain SGD: 0).
     """
     weights = summary.total_params * (2 + optimizer_states)
-    activations = summary.activation_elements * batch_size * 2
+    activations = summary.activation_elements * (batch_size * 2 + eval_batch)
     return (weights + activations) * BYTES_PER_FLOAT
 
 

@@ -10,6 +10,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from core.data import DataConfig, load_dataset
 from core.data.base import DataSpec
 from core.models import (
     MODELS,
@@ -262,3 +263,11 @@ def test_blocks_record_attention_on_request(spec: DataSpec) -> None:
         assert torch.allclose(weights.sum(-1), torch.ones(4, 2, t))
         future = weights.triu(1)
         assert (future == 0).all() if spec.causal else (future > 0).any()
+
+
+def test_the_memory_estimate_counts_the_evaluation_batch() -> None:
+    spec = load_dataset(DataConfig(name="digits", n_samples=200), 0).spec
+    summary = summarize(build_model(CNNConfig(), spec), spec)
+    train_only = estimate_memory_bytes(summary, 32)
+    with_eval = estimate_memory_bytes(summary, 32, eval_batch=1024)
+    assert with_eval - train_only == summary.activation_elements * 1024 * 4
