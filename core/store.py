@@ -2,24 +2,41 @@
 
 Each row holds the config, status, owner, the pid of the process supervising it and the latest
 `RunView` snapshot as JSON, so a restarted server lists past runs with their curves, and runs whose
-supervising process died show as `interrupted`.
+supervising process died show as `interrupted`. Each run folder also keeps a `run.json`, from which
+a lost or corrupt database is rebuilt (see `core.store_recovery`).
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
+import logging
 import os
 import shutil
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from core.config import RunConfig
 from core.events import ACTIVE_STATUSES
 from core.run_state import RunView
-from core.serialize import from_dict, to_json
+from core.serialize import to_json
+from core.store_recovery import (
+    DAMAGED,
+    DECODE_ERRORS,
+    RUN_FILE,
+    damaged_view,
+    interrupted,
+    move_aside,
+    pid_alive,
+    rebuild_rows,
+    run_meta,
+    view_from_json,
+    write_run_file,
+)
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -35,6 +52,12 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE INDEX IF NOT EXISTS runs_owner ON runs(owner);
 """
+COLUMNS = "id, owner, shared, status, config, created, updated, pid, snapshot"
+MARKS = ", ".join("?" * 9)
+
+
+class StoreError(OSError):
+    """The run store's folder cannot be used (missing rights, not a folder, ...)."""
 
 
 @dataclass(frozen=True)
@@ -50,44 +73,97 @@ class RunRecord:
     updated: float
 
 
-def _view_from_json(text: str) -> RunView:
-    """A stored snapshot; ones saved before runs carried a typed plan get their `summary` upgraded."""
-    data = json.loads(text)
-    summary = data.pop("summary", None)
-    if summary and "plan" not in data:
-        layers = ("layers", "total_params", "trainable_params", "activation_elements")
-        data["plan"] = {
-            "spec": summary["spec"],
-            "model": {k: summary[k] for k in layers},
-            "estimated_bytes": summary["estimated_bytes"],
-            "n_train": summary["n_train"],
-            "n_val": summary["n_val"],
-        }
-    return from_dict(RunView, data)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class RunStore:
-    """Thread-safe access to the runs database and the per-run folders under `root`."""
+    """Thread-safe access to the runs database and the per-run folders under `root`.
+
+    Reading never raises for damaged data (such runs read as `damaged`); saving never raises for a
+    full disk or read-only folder: it logs once and sets `write_error` until a save works again.
+    """
 
     def __init__(self, root: str | os.PathLike) -> None:
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.db_path = self.root / "runs.sqlite3"
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.root / "runs.sqlite3", check_same_thread=False, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
-        self._db.commit()
+        self._run_file_status: dict[str, str] = {}  # status last written to each run.json
+        self.write_error: str | None = None  # why the last save failed; None when it worked
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._db = self._open()
+        except (OSError, sqlite3.OperationalError) as exc:
+            raise StoreError(f"cannot open the run store in {self.root}: {exc}") from exc
+        self._reconcile()
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.db_path, check_same_thread=False, timeout=30)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(SCHEMA)
+            db.commit()
+            # Reads every page (~0.1 s per 200 MB): damage shows now, not on some later page view.
+            problems = [row[0] for row in db.execute("PRAGMA quick_check(3)")]
+            if problems != ["ok"]:
+                raise sqlite3.DatabaseError("; ".join(problems))
+        except sqlite3.Error:
+            db.close()
+            raise
+        return db
+
+    def _open(self) -> sqlite3.Connection:
+        """Connect; a corrupt file is moved aside and replaced by a fresh one (rows come back in
+        `_reconcile`). A locked or unreachable file (OperationalError) is not corruption."""
+        try:
+            return self._connect()
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.DatabaseError as exc:
+            aside = move_aside(self.db_path)
+            log.warning(
+                "The run database %s could not be read (%s); moved it to %s and rebuilding the "
+                "runs from their folders.",
+                self.db_path,
+                exc,
+                aside.name,
+            )
+            return self._connect()
+
+    def _reconcile(self) -> None:
+        """Rebuild rows for run folders the database lacks (a lost or corrupt database), and write
+        `run.json` for rows that lack one (runs saved before run files existed)."""
+        with self._lock:
+            known = {row[0] for row in self._db.execute("SELECT id FROM runs")}
+        rows = rebuild_rows(self.root / "runs", known, os.getpid())
+        if rows:
+            with self._lock:
+                self._db.executemany(
+                    f"INSERT OR IGNORE INTO runs ({COLUMNS}) VALUES ({MARKS})", rows
+                )
+                self._db.commit()
+            log.warning("Rebuilt %d run(s) missing from %s from their folders' %s.",
+                        len(rows), self.db_path, RUN_FILE)  # fmt: skip
+        for run_id in sorted(known):
+            if not (self.run_dir(run_id) / RUN_FILE).is_file():
+                self._backfill_run_file(run_id)
+
+    def _backfill_run_file(self, run_id: str) -> None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT owner, shared, status, config, created, updated, snapshot FROM runs"
+                " WHERE id=?",
+                (run_id,),
+            ).fetchone()
+        if row is None:
+            return  # deleted meanwhile
+        owner, shared, status, config, created, updated, snapshot = row
+        try:
+            view_from_json(snapshot)
+            RunConfig.from_json(config)
+            meta = run_meta(run_id, owner, bool(shared), status, created, updated)
+            write_run_file(self.run_dir(run_id), meta, snapshot)
+        except DECODE_ERRORS:
+            return  # a damaged row: `load` reports it
+        except OSError as exc:
+            log.warning("Could not write %s for run %s: %s", RUN_FILE, run_id, exc)
 
     def run_dir(self, run_id: str) -> Path:
         return self.root / "runs" / run_id
@@ -96,33 +172,79 @@ class RunStore:
         return self.run_dir(run_id) / "final.pt"
 
     def save(self, view: RunView) -> None:
-        """Insert or update a run's row from its snapshot."""
-        row = (
-            view.run_id,
-            view.owner,
-            int(view.shared),
-            view.status,
-            to_json(view.config),
-            view.created,
-            time.time(),
-            os.getpid(),
-            to_json(view),
-        )
+        """Insert or update a run's row from its snapshot; on a status change or a final status,
+        also its folder's `run.json` (not on every metrics save: those come every few seconds)."""
+        snapshot, now = to_json(view), time.time()
+        row = (view.run_id, view.owner, int(view.shared), view.status, to_json(view.config))
+        row += (view.created, now, os.getpid(), snapshot)
+        problems = []
         with self._lock:
-            self._db.execute(
-                "INSERT INTO runs (id, owner, shared, status, config, created, updated, pid, snapshot)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
-                " shared=excluded.shared, status=excluded.status, updated=excluded.updated,"
-                " pid=excluded.pid, snapshot=excluded.snapshot",
-                row,
-            )
-            self._db.commit()
+            try:
+                self._db.execute(
+                    f"INSERT INTO runs ({COLUMNS}) VALUES ({MARKS})"
+                    " ON CONFLICT(id) DO UPDATE SET shared=excluded.shared, status=excluded.status,"
+                    " updated=excluded.updated, pid=excluded.pid, snapshot=excluded.snapshot",
+                    row,
+                )
+                self._db.commit()
+            except sqlite3.Error as exc:
+                problems.append(f"database {self.db_path.name}: {exc}")
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.rollback()
+            if view.status != self._run_file_status.get(view.run_id) or not view.active:
+                meta = run_meta(
+                    view.run_id, view.owner, view.shared, view.status, view.created, now
+                )
+                try:
+                    write_run_file(self.run_dir(view.run_id), meta, snapshot)
+                    self._run_file_status[view.run_id] = view.status
+                except OSError as exc:
+                    problems.append(f"{RUN_FILE}: {exc}")
+            self._note_save(problems)
+
+    def _note_save(self, problems: list[str]) -> None:
+        """Log a failing save once per streak (saves come every few seconds), and its recovery."""
+        if problems:
+            error = f"Could not save runs in {self.root} ({'; '.join(problems)})"
+            if error != self.write_error:
+                log.error("%s; runs keep going, but a restart may lose what was not saved.", error)
+            self.write_error = error
+        elif self.write_error is not None:
+            log.warning("Saving runs in %s works again.", self.root)
+            self.write_error = None
 
     def load(self, run_id: str) -> RunView | None:
-        """The last saved snapshot of a run, or None."""
+        """The last saved snapshot of a run, a `damaged` view if it cannot be read, or None."""
         with self._lock:
-            row = self._db.execute("SELECT snapshot FROM runs WHERE id=?", (run_id,)).fetchone()
-        return _view_from_json(row[0]) if row else None
+            row = self._db.execute(
+                "SELECT owner, shared, config, created, updated, snapshot FROM runs WHERE id=?",
+                (run_id,),
+            ).fetchone()
+        if row is None:
+            return None
+        owner, shared, config, created, updated, snapshot = row
+        try:
+            RunConfig.from_json(config)
+            return view_from_json(snapshot)
+        except DECODE_ERRORS as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            self._mark_damaged(run_id, error)
+            return damaged_view(run_id, owner, bool(shared), created, updated, config, error)
+
+    def _mark_damaged(self, run_id: str, error: str) -> None:
+        """Give an unreadable row the status `damaged` (its stored text is kept as it is)."""
+        with self._lock:
+            try:
+                marked = self._db.execute(
+                    "UPDATE runs SET status=? WHERE id=? AND status!=?", (DAMAGED, run_id, DAMAGED)
+                ).rowcount
+                self._db.commit()
+            except sqlite3.Error as exc:
+                log.error("Could not mark run %s in %s as damaged: %s", run_id, self.db_path, exc)
+                return
+        if marked:
+            log.warning("Run %s in %s could not be read (%s); it is listed as damaged.",
+                        run_id, self.db_path, error)  # fmt: skip
 
     def records(self, owner: str | None = None) -> list[RunRecord]:
         """Stored runs, newest first; with `owner`, only that owner's runs and shared ones."""
@@ -133,13 +255,20 @@ class RunStore:
             args = (owner,)
         with self._lock:
             rows = self._db.execute(query + " ORDER BY created DESC", args).fetchall()
-        return [
-            RunRecord(r[0], r[1], bool(r[2]), r[3], RunConfig.from_json(r[4]), r[5], r[6])
-            for r in rows
-        ]
+        records = []
+        for run_id, who, shared, status, config, created, updated in rows:
+            try:
+                cfg = RunConfig.from_json(config)
+            except DECODE_ERRORS:
+                cfg, status = RunConfig(), DAMAGED
+            records.append(RunRecord(run_id, who, bool(shared), status, cfg, created, updated))
+        return records
 
     def mark_interrupted(self, live_pids: frozenset[int] = frozenset()) -> list[str]:
-        """Runs left active by a process that is gone (or is this one, restarted) -> `interrupted`."""
+        """Runs left active by a process that is gone (or is this one, restarted) -> `interrupted`.
+
+        Unreadable ones become `damaged` instead; returns the ids of the interrupted runs.
+        """
         me = os.getpid()
         with self._lock:
             marks = ",".join("?" * len(ACTIVE_STATUSES))
@@ -149,26 +278,23 @@ class RunStore:
             ).fetchall()
         changed = []
         for run_id, pid, snapshot in rows:
-            if pid in live_pids or (pid != me and _pid_alive(pid)):
+            if pid in live_pids or (pid != me and pid_alive(pid)):
                 continue
-            view = _view_from_json(snapshot)
-            step = view.progress.step if view.progress else 0
-            self.save(
-                replace(
-                    view,
-                    status="interrupted",
-                    message=f"Interrupted: the server stopped while this run was {view.status} "
-                    f"(metrics kept up to step {step}).",
-                    hint="Start it again from the same configuration to redo it.",
-                    ended=view.ended or time.time(),
-                )
-            )
+            try:
+                view = view_from_json(snapshot)
+            except DECODE_ERRORS as exc:
+                self._mark_damaged(run_id, f"{type(exc).__name__}: {exc}")
+                continue
+            self.save(interrupted(view))
             changed.append(run_id)
         return changed
 
     def delete(self, run_id: str) -> None:
         """Remove a run's row and its files."""
         with self._lock:
+            # run.json first: a folder left behind must not bring the run back on a rebuild.
+            (self.run_dir(run_id) / RUN_FILE).unlink(missing_ok=True)
+            self._run_file_status.pop(run_id, None)
             self._db.execute("DELETE FROM runs WHERE id=?", (run_id,))
             self._db.commit()
         shutil.rmtree(self.run_dir(run_id), ignore_errors=True)

@@ -111,7 +111,7 @@ def status_message(view: RunView) -> None:
         st.error(f"**Training diverged.** {msg}")
     elif s == "failed":
         st.error(f"**Training failed.** {msg}")
-    elif s == "interrupted":
+    elif s in ("interrupted", "damaged"):
         st.warning(msg)
     if hint and s in ("diverged", "failed", "interrupted"):
         st.warning(f"**What to try:** {hint}")
