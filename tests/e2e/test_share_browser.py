@@ -222,3 +222,34 @@ def test_hide_removes_controls_but_keeps_their_settings(app, visitor) -> None:
     assert query_of(href(page)) == {"optim.lr": "0.01", "hide": "optim,model.hidden"}
     assert_no_exception(page)
     shoot(page, "share-09-hide-optim")
+
+
+def test_an_uploaded_csv_trains_and_its_link_reopens_it(app, visitor, tmp_path: Path) -> None:
+    """A visitor brings a CSV through the upload box (no path field on the server); the run uses it
+    and the address names the upload by its content, never by a server path."""
+    server, data_dir = app
+    rows = ["size,weight,kind"] + [
+        f"{i},{(i * 7) % 11},{'big' if i > 20 else 'small'}" for i in range(40)
+    ]
+    csv = tmp_path / "mine.csv"
+    csv.write_text("\n".join(rows) + "\n")
+    page = visitor()
+    open_playground(page, f"{server}/playground?data.name=csv&train.epochs=3")
+    assert page.locator(".st-key-playground-data-path").count() == 0  # no server path to type
+    page.locator(".st-key-playground-data-upload-csv input[type=file]").set_input_files(str(csv))
+    page.get_by_text("Using the uploaded file").wait_for(timeout=30_000)
+    wait_drawn(page)
+    query = query_of(href(page))
+    assert query["data.path"].startswith("upload:") and str(data_dir) not in href(page)
+    run_id = start(page)
+    shoot(page, "share-10-uploaded-csv")
+    stored = {r.run_id: r for r in RunStore(data_dir).records()}[run_id]
+    assert stored.config.data.path == query["data.path"]
+
+    friend = visitor()
+    open_playground(
+        friend, f"{server}/playground?" + "&".join(f"{k}={v}" for k, v in query.items())
+    )
+    friend.get_by_text("Using the uploaded file").wait_for(timeout=30_000)
+    expect(friend.locator(".st-key-playground-start button")).to_be_enabled()
+    assert_no_exception(friend)
