@@ -50,12 +50,26 @@ def apply_overrides(base: dict[str, Any], overrides: list[str]) -> dict[str, Any
     return base
 
 
+def read_config(path: str) -> dict[str, Any]:
+    """The checked RunConfig dict in JSON file `path`; ValueError saying why it cannot be used."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as err:
+        raise ValueError(f"--config {path}: {err.strerror or err}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"--config {path} is not UTF-8 text") from None
+    try:
+        return RunConfig.from_dict(json.loads(text)).to_dict()
+    except json.JSONDecodeError as err:
+        raise ValueError(f"--config {path} is not valid JSON: {err}") from None
+    except ValueError as err:
+        raise ValueError(f"--config {path}: {err}") from None
+
+
 def build_config(args: argparse.Namespace) -> RunConfig:
-    """The RunConfig described by the command-line flags."""
-    data = RunConfig().to_dict()
-    if args.config:
-        with open(args.config) as f:
-            data = RunConfig.from_json(f.read()).to_dict()
+    """The RunConfig described by the command-line flags; ValueError for any bad value."""
+    data = read_config(args.config) if args.config else RunConfig().to_dict()
     if args.model:
         data["model"] = RunConfig(model=default_config(args.model)).to_dict()["model"]
     flags = {
@@ -192,9 +206,13 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+    """Run one command; the exit status: 0 ok, 1 a run that failed, 2 bad input (`error: ...`)."""
+    try:
+        args = make_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error argparse has already printed
+        return int(exc.code or 0)
     try:
         return args.func(args)
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:  # a bad value, or a --root/--config that cannot be used
         print(f"error: {exc}", file=sys.stderr)
         return 2

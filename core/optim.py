@@ -108,6 +108,8 @@ def validate_optim(c: OptimConfig) -> None:
     if c.name not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {c.name!r}; choose one of {sorted(OPTIMIZERS)}")
     check_ranges(c)
+    if c.name == "nesterov" and c.momentum <= 0:
+        raise ValueError("Nesterov momentum needs a momentum above 0 (0.9 is usual)")
 
 
 def build_optimizer(params: Iterable, c: OptimConfig) -> torch.optim.Optimizer:

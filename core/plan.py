@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+import torch.nn as nn
+
 from core.config import RunConfig
 from core.data import load_dataset
 from core.data.base import DataSpec
@@ -53,6 +55,11 @@ def plan_run(cfg: RunConfig, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> RunP
     model = build_model(cfg.model, data.spec, seed=cfg.seed)
     summary = summarize(model, data.spec)
     batch = min(cfg.train.batch_size, data.n_train)
+    if batch < 2 and any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules()):
+        raise ValueError(
+            "batch norm averages over the examples of a batch, so it needs at least 2 per batch; "
+            "use a batch size of 2 or more, or turn batch norm off"
+        )
     need = estimate_memory_bytes(summary, batch, eval_batch=min(EVAL_BATCH, data.n_val))
     if need > memory_budget:
         raise ValueError(

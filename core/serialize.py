@@ -1,7 +1,8 @@
 """One generic dataclass <-> JSON-able dict conversion, used for configs, events and the store.
 
 Nested dataclasses round-trip by their type hints; a field typed as the abstract `ModelConfig`
-is stored with a `"kind"` tag and rebuilt through the model registry.
+is stored with a `"kind"` tag and rebuilt through the model registry. Building checks every field's
+type and range (`core.validation.check_value`), so bad data fails here with the field's path.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import json
 import types
 import typing
 from typing import Any, TypeVar
+
+from core.validation import allowed, check_value
 
 T = TypeVar("T")
 
@@ -30,37 +33,29 @@ def to_dict(obj: Any) -> Any:
     return obj
 
 
-def _convert(tp: Any, value: Any) -> Any:
-    """Coerce a JSON value to the annotated type `tp` (dataclasses, tuples, optionals, literals)."""
-    if value is None:
-        return None
-    origin = typing.get_origin(tp)
+def _convert(tp: Any, value: Any, path: str) -> Any:
+    """Shape a JSON value towards the annotated type `tp`: nested dataclasses, lists to tuples,
+    whole floats to ints, ints to floats. Whether it then fits is `check_value`'s call."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin in (typing.Union, types.UnionType):
-        for arg in typing.get_args(tp):
-            if arg is type(None):
-                continue
-            try:
-                return _convert(arg, value)
-            except (TypeError, ValueError):
-                continue
-        return value
-    if origin is typing.Literal:
-        return value
-    if origin is tuple:
-        args = typing.get_args(tp)
+        options = [a for a in args if a is not type(None)]
+        if value is None or len(options) != 1:
+            return value
+        return _convert(options[0], value, path)
+    if origin is tuple or tp is tuple:
         if not isinstance(value, (list, tuple)):
             value = [value]  # "--set model.hidden=8" means (8,)
         if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_convert(args[0], v) for v in value)
-        return tuple(_convert(a, v) for a, v in zip(args, value))
-    if origin is list:
-        (arg,) = typing.get_args(tp) or (Any,)
-        return [_convert(arg, v) for v in value]
-    if origin is dict:
-        return dict(value)
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return from_dict(tp, value)
-    if tp is float and isinstance(value, (int, float)):
+            args = (args[0],) * len(value)
+        if len(args) != len(value):
+            return tuple(value)  # a wrong length: check_value names it
+        return tuple(_convert(a, v, f"{path}[{i}]") for i, (a, v) in enumerate(zip(args, value)))
+    if origin is list and isinstance(value, (list, tuple)):
+        item = args[0] if args else Any
+        return [_convert(item, v, f"{path}[{i}]") for i, v in enumerate(value)]
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp) and value is not None:
+        return _build(tp, value, path)
+    if tp is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if tp is int and isinstance(value, float) and value.is_integer():
         return int(value)
@@ -68,19 +63,68 @@ def _convert(tp: Any, value: Any) -> Any:
 
 
 def from_dict(cls: type[T], data: dict[str, Any]) -> T:
-    """Build dataclass `cls` from `to_dict` output; unknown keys raise ValueError naming them."""
+    """Build dataclass `cls` from `to_dict` output, checking every field's type and range.
+
+    ValueError names the field's path (e.g. "model.hidden[1]"), its value and what is allowed;
+    unknown or missing fields are named too.
+    """
+    return _build(cls, data, "")
+
+
+def _build(cls: type[T], data: Any, path: str) -> T:
+    """`from_dict` for the dataclass at `path` ("" for the top) of the data being read."""
     if not isinstance(data, dict):
-        raise ValueError(f"expected a mapping for {cls.__name__}, got {type(data).__name__}")
-    resolver = getattr(cls, "resolve_kind", None)
-    if resolver is not None and "kind" in data:
-        cls = resolver(data["kind"])
-    data = {k: v for k, v in data.items() if k != "kind"}
+        raise ValueError(f"{path or cls.__name__}={data!r}: expected {allowed(cls)}")
+    cls = _resolve_kind(cls, data, path)
     hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls) if f.init}
-    unknown = set(data) - names
+    fields = [f for f in dataclasses.fields(cls) if f.init]
+    names = {f.name for f in fields}
+    unknown = sorted(_join(path, str(k)) for k in data if k not in names and k != "kind")
     if unknown:
-        raise ValueError(f"unknown field(s) for {cls.__name__}: {sorted(unknown)}")
-    return cls(**{k: _convert(hints[k], v) for k, v in data.items()})
+        raise ValueError(f"unknown field(s) {unknown}; {cls.__name__} has {sorted(names)}")
+    missing = [
+        _join(path, f.name)
+        for f in fields
+        if f.name not in data
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
+    if missing:
+        raise ValueError(f"missing field(s) {missing} of {cls.__name__}")
+    values = {}
+    for f in fields:
+        if f.name in data:
+            field_path = _join(path, f.name)
+            value = _convert(hints[f.name], data[f.name], field_path)
+            check_value(hints[f.name], value, f.metadata, field_path)
+            values[f.name] = value
+    return cls(**values)
+
+
+def _resolve_kind(cls: type[T], data: dict[str, Any], path: str) -> type[T]:
+    """The concrete class a `"kind"` tag names, for a class with `resolve_kind` (model configs)."""
+    resolver = getattr(cls, "resolve_kind", None)
+    if resolver is None:
+        return cls
+    where = _join(path, "kind")
+    if "kind" not in data:
+        if getattr(cls, "kind", None):
+            return cls  # already concrete
+        raise ValueError(f"{where} is missing: {cls.__name__} needs a kind tag")
+    kind = data["kind"]
+    if not isinstance(kind, str):
+        raise ValueError(f"{where}={kind!r}: expected text naming the kind")
+    try:
+        resolved = resolver(kind)
+    except ValueError as err:
+        raise ValueError(f"{where}: {err}") from None
+    if not issubclass(resolved, cls):
+        raise ValueError(f"{where}={kind!r} is not a kind of {cls.__name__}")
+    return resolved
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
 
 
 def to_json(obj: Any) -> str:

@@ -14,7 +14,6 @@ Decoding never raises on what a visitor typed: a bad value is left at its defaul
 from __future__ import annotations
 
 import dataclasses
-import math
 import typing
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 from core.config import RunConfig
 from core.data import DATASETS
 from core.models import MODELS, default_config
+from core.validation import allowed, check_value
 
 KIND = "kind"  # a section whose class has a `kind` tag (the model) writes it as "<section>.kind"
 SECTIONS = tuple(f.name for f in dataclasses.fields(RunConfig))
@@ -65,38 +65,22 @@ def config_to_query(cfg: RunConfig) -> dict[str, str]:
     return dict(sorted(query.items()))
 
 
-def _parse(tp: Any, text: str, meta: Mapping[str, Any]) -> Any:
-    """Query text -> a value of type `tp` within the field's metadata range; ValueError if not."""
+def _parse(tp: Any, text: str) -> Any:
+    """Query text -> a value shaped like type `tp` (its type and range are checked afterwards by
+    `core.validation.check_value`, the one place that knows the rules); ValueError if unreadable."""
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     text = text.strip()
     if tp is bool:
         if text.lower() not in TRUE + FALSE:
             raise ValueError("use true or false")
         return text.lower() in TRUE
-    choices = args if origin is typing.Literal else meta.get("choices")
-    if choices and origin is not tuple:
-        if text not in choices:
-            raise ValueError(f"choose one of {', '.join(map(str, choices))}")
-        return text
     if origin is tuple:
-        items = [p.strip() for p in text.split(",") if p.strip()]
-        values = tuple(_parse(args[0], item, meta) for item in items)
-        lo, hi = meta.get("min_len", 0), meta.get("max_len", math.inf)
-        if not lo <= len(values) <= hi:
-            raise ValueError(f"give between {lo} and {hi} values")
-        return values
+        return tuple(_parse(args[0], item.strip()) for item in text.split(",") if item.strip())
     if tp in (int, float):
         try:
-            value = tp(text)
+            return tp(text)
         except ValueError:
-            kind = "a whole number" if tp is int else "a number"
-            raise ValueError(f"{text!r} is not {kind}") from None
-        if not math.isfinite(value):
-            raise ValueError("must be a finite number")
-        lo, hi = meta.get("min"), meta.get("max")
-        if (lo is not None and value < lo) or (hi is not None and value > hi):
-            raise ValueError(f"must be between {lo} and {hi}")
-        return value
+            raise ValueError(f"{text!r} is not {allowed(tp)}") from None
     return text
 
 
@@ -155,10 +139,15 @@ def config_from_query(query: Mapping[str, str]) -> tuple[RunConfig, list[str]]:
             continue
         cls, f = leaves[key]
         try:
-            value = _parse(typing.get_type_hints(cls)[f.name], str(text), f.metadata)
+            tp = typing.get_type_hints(cls)[f.name]
+            value = _parse(tp, str(text))
+            check_value(tp, value, f.metadata, key)
             cfg = with_value(cfg, key, value)
         except (ValueError, TypeError) as err:
-            problems.append(f"ignored {key}={text}: {err}")
+            reason = str(err)  # check_value's messages already name the setting and its value
+            problems.append(
+                f"ignored {reason}" if key in reason else f"ignored {key}={text}: {reason}"
+            )
     if cfg.data.name not in DATASETS:
         problems.append(f"ignored data.name={cfg.data.name}: choose one of {', '.join(DATASETS)}")
         cfg = dataclasses.replace(

@@ -68,10 +68,10 @@ def test_bad_values_are_ignored_with_a_reason_never_raised() -> None:
     assert cfg == RunConfig()
     text = " | ".join(problems)
     for key in ("train.epochs", "optim.lr", "model.kind", "model.hidden", "model.activation"):
-        assert f"ignored {key}=" in text
+        assert f"ignored {key}=" in text or f"unknown {key}=" in text
     assert "data.name" in text and "data.features" in text and "seed" in text
     assert "data.bogus: no such setting" in text and "view" not in text
-    assert "between 1 and 10000" in text
+    assert "train.epochs=0: expected a whole number in [1, 10000]" in text
 
 
 def test_a_diff_names_each_changed_setting() -> None:
