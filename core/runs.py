@@ -35,6 +35,7 @@ from core.store import RunRecord, RunStore
 from core.threads import threads_for
 
 SAVE_EVERY_S = 3.0
+STOP_GRACE_S = 1.5  # a worker gets this long to honour Stop before its process is ended
 DEFAULT_ROOT = Path(
     os.environ.get("BPL_DATA_DIR", Path(__file__).resolve().parents[1] / "runs_data")
 )
@@ -122,6 +123,7 @@ class RunRegistry:
         # Runs of visitors not seen for idle_stop_s are stopped (None: never; the CLI's case).
         self.idle_stop_s = idle_stop_s
         self._seen: dict[str, float] = {}
+        self._forced: set[str] = set()  # runs whose process was ended because Stop went unheard
         if idle_stop_s is not None:
             threading.Thread(target=self._janitor, daemon=True, name="bpl-janitor").start()
 
@@ -266,7 +268,16 @@ class RunRegistry:
                 self.store.save(state.snapshot(max_frames=STORED_FRAMES))
                 last_save = now
         process.join(timeout=10)
-        if state.status in ACTIVE_STATUSES:
+        forced = run_id in self._forced
+        self._forced.discard(run_id)
+        if state.status in ACTIVE_STATUSES and forced:
+            step = state.progress.step if state.progress else 0
+            state.set_status(
+                "stopped",
+                f"Stopped at step {step}: the run did not answer within {STOP_GRACE_S:g} s, "
+                "so its process was ended (its last weights were not saved).",
+            )
+        elif state.status in ACTIVE_STATUSES:
             state.set_status(
                 "failed",
                 f"The training process ended unexpectedly (exit code {process.exitcode}).",
@@ -367,6 +378,17 @@ class RunRegistry:
                     worker.sent.value += 1
                 except (BrokenPipeError, OSError):
                     pass  # the worker already ended; its supervisor records the outcome
+                if cmd[0] == "stop":
+                    # A long step (a big model) or a stuck worker must not hold Stop hostage.
+                    timer = threading.Timer(STOP_GRACE_S, self._force_stop, (run_id, worker))
+                    timer.daemon = True
+                    timer.start()
+
+    def _force_stop(self, run_id: str, worker: _Worker) -> None:
+        """Stop was asked STOP_GRACE_S ago and the worker still runs: end its process."""
+        if worker.process.is_alive():
+            self._forced.add(run_id)
+            worker.process.kill()
 
     def delete(self, run_id: str, owner: str | None = None) -> None:
         """Stop a run if it is active, then remove it and its files."""

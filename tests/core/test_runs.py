@@ -211,3 +211,16 @@ def test_restart_keeps_finished_runs_and_marks_interrupted_ones(tmp_path: Path):
         assert "Interrupted" in view.message
     finally:
         reg.shutdown()
+
+
+def test_stop_is_honoured_within_two_seconds_even_by_a_stuck_worker(registry: RunRegistry):
+    run_id = registry.start(tiny_config(epochs=10_000), owner="s")
+    pid = wait_for(lambda: registry.worker_pid(run_id), what="a worker")
+    wait_for(lambda: registry.snapshot(run_id).loss_steps, what="training")
+    os.kill(pid, signal.SIGSTOP)  # a step that never ends, as far as the server can tell
+    t0 = time.monotonic()
+    registry.control(run_id, "stop", owner="s")
+    view = registry.wait(run_id, timeout=30)
+    assert time.monotonic() - t0 < 2.5
+    assert view.status == "stopped" and "did not answer" in view.message
+    assert view.loss_steps  # the metrics so far are kept
