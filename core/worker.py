@@ -7,6 +7,7 @@ It never touches the UI. Everything that goes wrong is caught here and ends the 
 from __future__ import annotations
 
 import math
+import os
 import time
 import traceback
 from multiprocessing.connection import Connection
@@ -113,6 +114,18 @@ def outcome_event(exc: BaseException, step: int) -> StatusChange:
     )
 
 
+WORKER_NICENESS = 10
+
+
+def _yield_to_the_server() -> None:
+    """Train at a lower CPU priority than the web server: with a class training on a few cores,
+    pages must still render at once (the loop loses little: it gets every idle cycle)."""
+    try:
+        os.nice(WORKER_NICENESS)
+    except OSError:
+        pass  # not allowed here: train at normal priority
+
+
 def worker_main(
     config_json: str,
     events: Connection,
@@ -122,6 +135,7 @@ def worker_main(
     threads: int,
 ) -> None:
     """Process entry point: train, report the outcome, close the pipe."""
+    _yield_to_the_server()
     torch.set_num_threads(max(1, threads))
     sink = PipeSink(events)
     step = 0

@@ -224,3 +224,12 @@ def test_stop_is_honoured_within_two_seconds_even_by_a_stuck_worker(registry: Ru
     assert time.monotonic() - t0 < 2.5
     assert view.status == "stopped" and "did not answer" in view.message
     assert view.loss_steps  # the metrics so far are kept
+
+
+def test_workers_train_at_a_lower_priority_than_the_server(registry: RunRegistry):
+    run_id = registry.start(tiny_config(epochs=10_000), owner="n")
+    pid = wait_for(lambda: registry.worker_pid(run_id), what="a worker")
+    wait_for(lambda: registry.snapshot(run_id).loss_steps, what="training")
+    assert os.getpriority(os.PRIO_PROCESS, pid) > os.getpriority(os.PRIO_PROCESS, os.getpid())
+    registry.control(run_id, "stop")
+    registry.wait(run_id, timeout=60)
