@@ -15,8 +15,22 @@ import torch
 from core.data.base import DataBundle, DataConfig, DatasetEntry, DataSpec, split
 
 MIN_ROWS = 10
+# Larger tables are refused with a message, not parsed for minutes in a shared server.
+MAX_ROWS = 200_000
+MAX_COLUMNS = 1_000
+MAX_HEADER_BYTES = 1_000_000
 MAX_LEVELS = 50  # more categories than this in one column is probably an id or free text
 MAX_CLASSES = 20  # an integer target with at most this many values is treated as classes
+
+
+def _check_width(file: Path) -> None:
+    """Refuse a very wide table from its first line, before pandas parses all of it."""
+    with open(file, "rb") as f:
+        header = f.readline(MAX_HEADER_BYTES + 1)
+    if len(header) > MAX_HEADER_BYTES or header.count(b",") + 1 > MAX_COLUMNS:
+        raise ValueError(
+            f"{file.name} has more than {MAX_COLUMNS:,} columns; keep the columns that matter"
+        )
 
 
 def read_csv(path: str) -> pd.DataFrame:
@@ -26,14 +40,19 @@ def read_csv(path: str) -> pd.DataFrame:
     file = Path(path).expanduser()
     if not file.is_file():
         raise ValueError(f"CSV file not found: {file}")
+    _check_width(file)
     try:
-        frame = pd.read_csv(file)
+        frame = pd.read_csv(file, nrows=MAX_ROWS + 1)  # never parse more than can be used
     except pd.errors.EmptyDataError as err:
         raise ValueError(f"the CSV file {file.name} is empty") from err
     except pd.errors.ParserError as err:
         raise ValueError(f"could not parse {file.name} as CSV: {err}".strip()) from err
     except UnicodeDecodeError as err:
         raise ValueError(f"{file.name} is not UTF-8 text, so it cannot be read as CSV") from err
+    if len(frame) > MAX_ROWS:
+        raise ValueError(
+            f"{file.name} has more than {MAX_ROWS:,} rows; use a sample of at most {MAX_ROWS:,}"
+        )
     if len(frame) < MIN_ROWS:
         raise ValueError(f"{file.name} has {len(frame)} data rows; at least {MIN_ROWS} are needed")
     return frame

@@ -6,6 +6,7 @@ import dataclasses
 import gzip
 import pickle
 import struct
+import time
 from pathlib import Path
 
 import numpy as np
@@ -315,3 +316,16 @@ def test_malformed_cifar_batches_give_a_clear_message(tmp_path: Path, payload: o
     with pytest.raises(ValueError, match="could not read CIFAR-10 files") as err:
         load_dataset(DataConfig(name="cifar10", data_dir=str(tmp_path)), 0)
     assert "data_batch" in str(err.value) or "CIFAR-10" in str(err.value)
+
+
+def test_huge_tables_are_refused_with_a_message_before_parsing(tmp_path: Path) -> None:
+    wide = tmp_path / "wide.csv"
+    wide.write_text(",".join(f"c{i}" for i in range(20_000)) + "\n" + "1," * 19_999 + "1\n")
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match="more than 1,000 columns"):
+        load_dataset(DataConfig(name="csv", path=str(wide)), 0)
+    assert time.perf_counter() - t0 < 1.0
+    long = tmp_path / "long.csv"
+    long.write_text("a,b\n" + "1,0\n" * 200_001)
+    with pytest.raises(ValueError, match="more than 200,000 rows"):
+        load_dataset(DataConfig(name="csv", path=str(long)), 0)
