@@ -33,4 +33,9 @@ with st.sidebar:
         f"(up to {registry.max_concurrent} train at once, more wait in a queue). "
         "Runs keep training when you switch pages or reload; this browser finds them again."
     )
+if registry.store.write_error:
+    st.error(
+        "**The server cannot save runs right now** (its disk may be full). Training goes on, "
+        "but results may not be kept; tell whoever runs this server."
+    )
 page.run()
