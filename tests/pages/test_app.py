@@ -282,4 +282,3 @@ def test_technical_details_leave_out_where_the_server_keeps_its_files() -> None:
     shown = without_server_paths(trace)
     assert str(repo) not in shown and sys.prefix not in shown
     assert 'File "core/trainer.py"' in shown
-
