@@ -79,16 +79,13 @@ def browser_bench(repeats: int) -> bool:
     from core.urlstate import config_to_query
     from tests.e2e.test_browser import (
         CHROMIUM_ARGS,
+        FIRST_POINT_JS,
         free_port,
         start_server,
         stop_server,
         wait_healthy,
     )
 
-    first_point_js = """() => {
-        const gd = document.querySelector('.st-key-dashboard-loss_chart .js-plotly-plot');
-        return !!(gd && gd.data && gd.data.length && gd.data[0].x && gd.data[0].x.length);
-    }"""
     ok = True
     with tempfile.TemporaryDirectory() as workdir:
         port = free_port()
@@ -116,7 +113,7 @@ def browser_bench(repeats: int) -> bool:
                         )
                         t0 = time.perf_counter()
                         start.click()
-                        page.wait_for_function(first_point_js, timeout=60_000)
+                        page.wait_for_function(FIRST_POINT_JS, timeout=60_000)
                         times.append(time.perf_counter() - t0)
                         page.locator(".st-key-dashboard-stop button").click()
                         page.close()

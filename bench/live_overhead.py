@@ -34,16 +34,13 @@ from core.config import RunConfig  # noqa: E402
 from core.store import RunStore  # noqa: E402
 from tests.e2e.test_browser import (  # noqa: E402
     CHROMIUM_ARGS,
+    FIRST_POINT_JS,
     free_port,
     start_server,
     stop_server,
     wait_healthy,
 )
 
-FIRST_POINT_JS = """() => {
-    const gd = document.querySelector('.st-key-dashboard-loss_chart .js-plotly-plot');
-    return !!(gd && gd.data && gd.data.length && gd.data[0].x && gd.data[0].x.length);
-}"""
 
 
 def bench_config(epochs: int) -> RunConfig:
