@@ -42,7 +42,6 @@ from tests.e2e.test_browser import (  # noqa: E402
 )
 
 
-
 def bench_config(epochs: int) -> RunConfig:
     """The Playground's default configuration with `epochs` epochs."""
     cfg = RunConfig()
