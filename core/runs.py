@@ -14,20 +14,17 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import secrets
-import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
 
 from core.config import RunConfig
 from core.data.files import FilePolicy
 from core.events import ACTIVE_STATUSES, StatusChange
+from core.launcher import WorkerHandle, main_module_hidden, noop, worker_context, worker_entry
 from core.plan import DEFAULT_MEMORY_BUDGET, RunPlan, plan_run
 from core.run_state import STORED_FRAMES, RunState, RunView
 from core.scheduler import FairLimits, FairQueue
@@ -41,48 +38,6 @@ DEFAULT_ROOT = Path(
 )
 DEFAULT_MAX_CONCURRENT = int(os.environ.get("BPL_MAX_RUNS", "4"))
 Command = str | tuple
-
-
-def _context() -> mp.context.BaseContext:
-    """forkserver (workers fork from a process that already imported torch: fast, thread-safe)."""
-    if "forkserver" in mp.get_all_start_methods():
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["core.worker"])
-        return ctx
-    return mp.get_context("spawn")
-
-
-_START_LOCK = threading.Lock()
-
-
-@contextmanager
-def _main_module_hidden() -> Iterator[None]:
-    """Stop the child from re-importing the parent's `__main__` (streamlit's CLI, pytest, a script).
-
-    forkserver/spawn children import the parent's main module by default; that costs seconds and
-    re-runs unguarded scripts. Workers need nothing from it: their target lives in core.
-    """
-    main = sys.modules.get("__main__")
-    with _START_LOCK:
-        if main is None:
-            yield
-            return
-        saved = {k: main.__dict__[k] for k in ("__spec__", "__file__") if k in main.__dict__}
-        main.__dict__["__spec__"] = None
-        main.__dict__.pop("__file__", None)
-        try:
-            yield
-        finally:
-            main.__dict__.update(saved)
-
-
-@dataclass
-class _Worker:
-    process: mp.process.BaseProcess
-    control: Connection
-    sent: Any  # shared c_long: commands sent so far; the worker compares it with what it read
-    thread: threading.Thread
-    threads: int  # torch threads the worker trains with
 
 
 class RunRegistry:
@@ -109,7 +64,7 @@ class RunRegistry:
         # The app's visitors read only their uploads and the server's datasets; the CLI: any file.
         self.files = files
         self.interrupted = self.store.mark_interrupted()
-        self._ctx = _context()
+        self._ctx = worker_context()
         if self._ctx.get_start_method() == "forkserver":
             # Start the forkserver (which imports torch) now, not on the first click on Start.
             self._warming = threading.Thread(target=self._warm_forkserver, daemon=True)
@@ -118,7 +73,7 @@ class RunRegistry:
             self._warming = None
         self._lock = threading.RLock()
         self._states: dict[str, RunState] = {}
-        self._workers: dict[str, _Worker] = {}
+        self._workers: dict[str, WorkerHandle] = {}
         self._queue = FairQueue(limits or FairLimits.from_env())
         # Runs of visitors not seen for idle_stop_s are stopped (None: never; the CLI's case).
         self.idle_stop_s = idle_stop_s
@@ -130,8 +85,8 @@ class RunRegistry:
     def _warm_forkserver(self) -> None:
         """Start the forkserver and wait until it has imported torch and the engine: the first
         worker forks from it, so the first Start after a server start is as fast as the next."""
-        with _main_module_hidden():
-            probe = self._ctx.Process(target=_noop, daemon=True, name="bpl-warm-up")
+        with main_module_hidden():
+            probe = self._ctx.Process(target=noop, daemon=True, name="bpl-warm-up")
             probe.start()
         probe.join(timeout=120)
 
@@ -224,7 +179,7 @@ class RunRegistry:
         checkpoint = str(self.store.checkpoint_path(run_id))
         sent = self._ctx.Value("l", 0, lock=False)  # written under self._lock only
         process = self._ctx.Process(
-            target=_worker_entry,
+            target=worker_entry,
             args=(
                 self.loadable(view.config).to_json(),
                 events_send,
@@ -237,14 +192,14 @@ class RunRegistry:
             name=f"bpl-run-{run_id}",
         )
         state.set_status("starting", "Starting a worker process")
-        with _main_module_hidden():
+        with main_module_hidden():
             process.start()
         events_send.close()
         control_recv.close()
         thread = threading.Thread(
             target=self._supervise, args=(run_id, process, events_recv), daemon=True
         )
-        self._workers[run_id] = _Worker(process, control_send, sent, thread, threads)
+        self._workers[run_id] = WorkerHandle(process, control_send, sent, thread, threads)
         thread.start()
 
     # -- supervising --------------------------------------------------------------------------
@@ -384,7 +339,7 @@ class RunRegistry:
                     timer.daemon = True
                     timer.start()
 
-    def _force_stop(self, run_id: str, worker: _Worker) -> None:
+    def _force_stop(self, run_id: str, worker: WorkerHandle) -> None:
         """Stop was asked STOP_GRACE_S ago and the worker still runs: end its process."""
         if worker.process.is_alive():
             self._forced.add(run_id)
@@ -417,13 +372,3 @@ class RunRegistry:
                 worker.thread.join(timeout=timeout)
                 if worker.process.is_alive():
                     worker.process.terminate()
-
-
-def _noop() -> None:
-    """A process that only proves the forkserver is ready."""
-
-
-def _worker_entry(*args: object) -> None:
-    from core.worker import worker_main
-
-    worker_main(*args)  # type: ignore[arg-type]
