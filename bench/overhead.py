@@ -54,6 +54,7 @@ from core.models import CNNConfig, MLPConfig, RNNConfig  # noqa: E402
 from core.optim import OptimConfig, build_optimizer  # noqa: E402
 from core.runs import RunRegistry  # noqa: E402
 from core.trainer import HOOKS, Callback, TrainConfig  # noqa: E402
+from core.worker import WORKER_NICENESS  # noqa: E402
 
 CASES: dict[str, RunConfig] = {
     "mlp_spiral": RunConfig(
@@ -90,6 +91,7 @@ def bare_until_stopped(case: str, conn: Connection, stop: Any) -> None:
     """Child process: the plainest correct loop (shuffle, slice, forward, loss, backward, step),
     on the pair core, repeating epochs until `stop` is set; sends (time, samples) marks back."""
     pin(0, PAIR_CORE)
+    os.nice(WORKER_NICENESS)  # the same priority as the engine's worker, so they share the core
     torch.set_num_threads(1)
     cfg = CASES[case]
     run = prepare(cfg)
