@@ -22,7 +22,7 @@ EVAL_BATCH = 1024
 TRAIN_METRIC_EVERY = 8  # ~20 us of small tensor ops: every batch would cost a tiny MLP ~4%
 VAL_BUDGET = 0.01  # validation may take at most this share of training time
 VAL_MAX_GAP_S = 0.25  # ...but at least this often (seconds of training) while that costs under
-VAL_GAP_BUDGET = 0.05  # this share: a learner watching the accuracy cross a line sees when it did,
+VAL_GAP_BUDGET = 0.015  # this share: a learner watching the accuracy cross a line sees when it did,
 # and one slow measurement (a busy machine) cannot stall validation for long
 
 
