@@ -108,12 +108,6 @@ def chromium_browser() -> Iterator:
             browser.close()
 
 
-@pytest.fixture
-def browser():
-    with chromium_browser() as b:
-        yield b
-
-
 def metric(page, label: str) -> str:
     """The value shown by the st.metric labelled `label`."""
     box = page.locator('[data-testid="stMetric"]').filter(has_text=label).first

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.e2e.test_browser import browser, server, shoot  # noqa: F401 - fixtures
+from tests.e2e.test_browser import server, shoot  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.slow
 

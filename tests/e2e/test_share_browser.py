@@ -22,7 +22,6 @@ from core.store import RunStore
 from core.urlstate import config_from_query, config_to_query
 from tests.e2e.test_browser import (
     FIRST_POINT_JS,
-    chromium_browser,
     free_port,
     href,
     shoot,
@@ -52,12 +51,6 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
         yield url, data_dir
     finally:
         stop_server(proc)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium_browser() as b:
-        yield b
 
 
 @pytest.fixture
