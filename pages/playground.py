@@ -17,10 +17,9 @@ state.require_frame("pages/playground.py")
 
 registry = state.registry()
 owner = state.owner()
-run_id = state.selected_run(registry, owner)
-shown = registry.snapshot(run_id) if run_id else None
+shown = state.selected_run(registry, owner)
 read_only = state.read_only()
-cfg = state.playground_config(fallback=shown.config if shown else None)
+cfg = state.playground_config(fallback=shown.base.config if shown else None)
 
 st.title(":material/tune: Playground")
 ignored = st.session_state.pop(state.LINK_PROBLEMS, [])
@@ -49,7 +48,8 @@ plan, plan_error = (
 )
 problem = "; ".join(errors) or plan_error
 if actions.start_requested() and not problem and not read_only:
-    run_id = actions.start_run(cfg, plan) or run_id
+    started = actions.start_run(cfg, plan)
+    shown = registry.get(started) if started else shown
 
 left, right = st.columns([1, 3], vertical_alignment="center")
 if read_only:
@@ -68,7 +68,7 @@ else:
 if problem:
     right.error(f"**Can't start this yet.** {problem}")
 elif plan and not read_only:
-    changed = config_diff(shown.config, cfg) if shown else []
+    changed = config_diff(shown.base.config, cfg) if shown else []
     right.caption(
         f"Start trains this setup: {plan.model.total_params:,} parameters, about "
         f"{plan.estimated_bytes / 2**20:.1f} MB, {plan.n_train:,} training / "
@@ -80,11 +80,11 @@ if start_error:
     st.error(f"**Could not start the run.** {start_error}")
 
 with st.expander("Share this setup", icon=":material/share:"):
-    share_links(cfg, run_id).show()
+    share_links(cfg, shown.base.run_id if shown else None).show()
 
 if plan:
-    with st.expander("Model summary: layers, output shapes, parameters", expanded=run_id is None):
+    with st.expander("Model summary: layers, output shapes, parameters", expanded=shown is None):
         st.dataframe(model_summary_table(plan.model), hide_index=True, key="playground.summary")
 
 st.divider()
-dashboard(run_id, can_control=not read_only)
+dashboard(shown, can_control=not read_only)

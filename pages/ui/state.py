@@ -24,6 +24,7 @@ import streamlit as st
 
 from core.config import RunConfig
 from core.data.files import FilePolicy
+from core.run_state import RunState
 from core.runs import DEFAULT_ROOT, RunRegistry
 from core.urlstate import config_from_query, config_to_query, is_config_key
 
@@ -112,20 +113,18 @@ def remember_owner() -> None:
 
 
 # -- "look at this run" -----------------------------------------------------------------------
-def selected_run(reg: RunRegistry, who: str) -> str | None:
-    """The run the playground shows: one named in the address, else the chosen one, else the
-    owner's latest active or latest run."""
-    from_url = st.query_params.get(RUN, "")
-    if from_url and reg.snapshot(from_url) is not None:
-        return from_url
-    run_id = st.session_state.get(RUN_ID)
-    if run_id and reg.snapshot(run_id) is not None:
-        return run_id
+def selected_run(reg: RunRegistry, who: str) -> RunState | None:
+    """The run the playground shows (read once per page run and handed on): one named in the
+    address, else the chosen one, else the owner's latest active or latest run."""
+    for run_id in (st.query_params.get(RUN, ""), st.session_state.get(RUN_ID)):
+        run = reg.get(run_id) if run_id else None
+        if run is not None:
+            return run
     records = [r for r in reg.list(who) if r.owner == who]
     active = set(reg.active(who))
     pick = next((r for r in records if r.run_id in active), records[0] if records else None)
     st.session_state[RUN_ID] = pick.run_id if pick else None
-    return st.session_state[RUN_ID]
+    return reg.get(pick.run_id) if pick else None
 
 
 def select_run(run_id: str | None) -> None:

@@ -16,7 +16,7 @@ import streamlit as st
 
 from core.config import RunConfig
 from core.events import ACTIVE_STATUSES
-from core.run_state import MAX_POINTS, RunView
+from core.run_state import MAX_POINTS, RunState, RunView
 from pages.ui import actions, state
 from pages.ui.dashboard.charting import chart
 from pages.ui.dashboard.tabs import show_tabs
@@ -30,10 +30,10 @@ LIVE_POINTS = 600  # loss points per redraw while training; the browser redraws 
 SMOOTHING = "dashboard.smoothing"
 
 
-def dashboard(run_id: str | None, can_control: bool = True) -> None:
+def dashboard(run: RunState | None, can_control: bool = True) -> None:
     """The selected run's live view (or a hint on how to start one). Its controls show only to
     the run's owner, and never on a read-only link (`can_control=False`)."""
-    view = live_view(run_id) if run_id else None
+    view = _thinned(run) if run is not None else None
     if view is None:
         st.info("No run yet: choose data, a model and hyperparameters on the left, then **Start**.")
         # An empty chart now also loads the browser's charting library before the first run.
@@ -57,8 +57,10 @@ def dashboard(run_id: str | None, can_control: bool = True) -> None:
 def live_view(run_id: str) -> RunView | None:
     """A snapshot thinned for a chart redrawn every second (finished runs keep full detail)."""
     run = state.registry().get(run_id)
-    if run is None:
-        return None
+    return _thinned(run) if run is not None else None
+
+
+def _thinned(run: RunState) -> RunView:
     return run.snapshot(LIVE_POINTS if run.status in ACTIVE_STATUSES else MAX_POINTS)
 
 
