@@ -6,6 +6,7 @@ Each probe returns {} when the model has no such layers, so one callback serves 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
@@ -14,6 +15,13 @@ import torch.nn as nn
 MAX_CHANNELS = 8
 MAX_SIDE = 20  # feature maps are average-pooled down to at most this many pixels a side
 MAX_UNITS = 32
+# Attention is recorded for what the Inside view can show, within a budget of cells per frame:
+# a frame travels to the server and up to 64 stay in memory, so a 16-head, 256-token model must
+# not ship 16 x 256 x 256 weights per input (that took one server from 0.6 to 1.5 GB).
+MAX_ATTENTION_LAYERS = 6
+MAX_ATTENTION_HEADS = 8
+MAX_TOKENS = 64  # positions recorded (the first ones) for attention and recurrent state
+MAX_ATTENTION_CELLS = 65_536  # per frame, all inputs, layers and heads together
 
 
 def _quantize(maps: torch.Tensor) -> list:
@@ -75,7 +83,11 @@ def attention(model: nn.Module, x: torch.Tensor) -> dict[str, Any]:
     finally:
         for _, block in blocks:
             block.record_attention = False
-    maps = [torch.round(b.last_attention.float(), decimals=3).tolist() for _, b in blocks]
+    blocks = blocks[:MAX_ATTENTION_LAYERS]
+    weights = [b.last_attention[:, :MAX_ATTENTION_HEADS].float() for _, b in blocks]
+    n_maps = sum(w.shape[0] * w.shape[1] for w in weights)
+    side = min(MAX_TOKENS, int(math.sqrt(MAX_ATTENTION_CELLS / max(1, n_maps))))
+    maps = [torch.round(w[..., :side, :side], decimals=3).tolist() for w in weights]
     return {"layers": [n for n, _ in blocks], "maps": maps}
 
 
@@ -110,14 +122,14 @@ def recurrent(model: nn.Module, x: torch.Tensor) -> dict[str, Any]:
     name, rnn = rnns[0]
     inp, out = _capture(model, [rnns[0]], x)[name]
     out = out[0] if isinstance(out, tuple) else out  # (B, T, H * directions)
-    hidden = out[..., : min(rnn.hidden_size, MAX_UNITS)]
+    hidden = out[:, :MAX_TOKENS, : min(rnn.hidden_size, MAX_UNITS)]
     result: dict[str, Any] = {
         "layer": name,
         "cell": type(rnn).__name__,
         "hidden": torch.round(hidden.float(), decimals=3).tolist(),
     }
     if isinstance(rnn, nn.LSTM) and rnn.proj_size == 0:
-        gates = _lstm_gates(rnn, inp[0].float())
+        gates = _lstm_gates(rnn, inp[0][:, :MAX_TOKENS].float())
         result["gates"] = torch.round(gates, decimals=3).tolist()
         result["gate_names"] = ["input", "forget", "cell", "output"]
     return result

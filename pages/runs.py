@@ -92,15 +92,20 @@ for view in views:
             key=f"runs.steps_csv.{view.run_id}",
             disabled=not view.loss_steps,
         )
+        # Weights are the owner's to hand out; a shared run's curves are public, its weights not.
+        mine = view.owner == owner
         checkpoint = registry.store.checkpoint_path(view.run_id)
+        has_weights = mine and checkpoint.is_file()
         cols[2].download_button(
             "Weights (final.pt)",
-            partial(checkpoint.read_bytes) if checkpoint.is_file() else b"",
+            partial(checkpoint.read_bytes) if has_weights else b"",
             file_name=f"{view.run_id}-final.pt",
             mime="application/octet-stream",
             key=f"runs.checkpoint.{view.run_id}",
-            disabled=not checkpoint.is_file(),
-            help="The trained weights (a state_dict; load with torch.load(..., weights_only=True)).",
+            disabled=not has_weights,
+            help="The trained weights (a state_dict; load with torch.load(..., weights_only=True))."
+            if mine
+            else "Only the run's owner can download its weights.",
         )
         if cols[3].button(
             "Open in playground",

@@ -91,3 +91,36 @@ def test_confusion_matrix_counts_every_validation_example():
     assert list(conf.wrong_confidence) == sorted(conf.wrong_confidence, reverse=True)
     if conf.wrong_index:
         assert torch.tensor(conf.wrong_pixels).shape[1:] == (8, 8, 1)
+
+
+def test_a_big_transformer_records_a_bounded_attention_frame():
+    """16 heads x 256 tokens would be 4 x 16 x 256 x 256 weights per layer; a frame stays within
+    the cell budget (it travels to the server, and up to 64 frames stay in memory)."""
+    from core import probes
+
+    cfg = RunConfig(
+        data=DataConfig(name="reverse", n_samples=40, seq_len=127),
+        model=TransformerConfig(d_model=32, n_heads=16, n_layers=3, d_ff=32),
+        train=TrainConfig(epochs=1),
+    )
+    run = prepare(cfg)
+    x = run.data.x_val[:4]
+    assert x.shape[1] > probes.MAX_TOKENS
+    maps = torch.tensor(probe_all(run.model, x)["attention"]["maps"])  # (layers, B, heads, T, T)
+    assert maps.shape[:3] == (3, 4, probes.MAX_ATTENTION_HEADS)
+    assert maps.numel() <= probes.MAX_ATTENTION_CELLS
+    assert maps.shape[-1] >= 16  # still a readable map
+
+
+def test_recurrent_state_is_recorded_for_the_first_positions_only():
+    from core import probes
+
+    cfg = RunConfig(
+        data=DataConfig(name="parity", n_samples=40, seq_len=200),
+        model=RNNConfig(cell="lstm", hidden_size=40),
+        train=TrainConfig(epochs=1),
+    )
+    run = prepare(cfg)
+    rec = probe_all(run.model, run.data.x_val[:2])["recurrent"]
+    assert torch.tensor(rec["hidden"]).shape == (2, probes.MAX_TOKENS, probes.MAX_UNITS)
+    assert torch.tensor(rec["gates"]).shape == (2, probes.MAX_TOKENS, 4, probes.MAX_UNITS)

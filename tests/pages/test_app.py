@@ -282,3 +282,19 @@ def test_technical_details_leave_out_where_the_server_keeps_its_files() -> None:
     shown = without_server_paths(trace)
     assert str(repo) not in shown and sys.prefix not in shown
     assert 'File "core/trainer.py"' in shown
+
+
+def test_only_the_owner_downloads_a_shared_runs_weights(app: AppTest) -> None:
+    """A teacher's shared run is listed for everyone, its curves too, but not its weights."""
+    run(app)
+    reg = state.registry()
+    run_id = reg.start(TINY, owner="teacher-owner-key", shared=True)
+    reg.wait(run_id, timeout=60)
+    assert reg.store.checkpoint_path(run_id).is_file()
+    open_page(app, "pages/runs.py")
+    app.session_state["runs.table"] = {"selection": {"rows": [0], "columns": []}}
+    run(app)
+    buttons = {b.key: b for b in _walk(app.main) if b.key and "checkpoint" in str(b.key)}
+    (weights,) = buttons.values()
+    assert weights.proto.disabled
+    assert "Only the run's owner" in weights.proto.help

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 import pages.ui.figures.theme as theme
+from core import probes
 from core.run_state import RunView
 from pages.ui.figures.base import style, uirev
 from pages.ui.figures.inside.base import (
@@ -23,7 +24,7 @@ from pages.ui.figures.timeline import frame_at
 
 MAX_LAYERS = 6
 MAX_HEADS = 8
-MAX_TOKENS = 64  # positions shown per axis (the first ones)
+MAX_TOKENS = probes.MAX_TOKENS  # positions shown per axis (the first ones; probes record no more)
 MAX_TICKS = 32  # beyond this many positions, plotly picks which tick labels to show
 # x-axis titles of the hidden state and of the (narrow) gate panels
 SYMBOL_TITLES = ("time step (input symbol)", "time step")
@@ -37,11 +38,13 @@ GATE_TITLES = {
 
 
 def input_symbols(view: RunView, input_index: int, length: int) -> list[str] | None:
-    """The probe input's symbols, one per position, when the run's samples carry them."""
+    """The probe input's first `length` symbols, one per position, when the run's samples carry
+    them (probes record at most the first `core.probes.MAX_TOKENS` positions of a longer input)."""
     rows = view.samples.get("rows") or []
     text = rows[input_index].get("input", "") if input_index < len(rows) else ""
-    if isinstance(text, str) and len(text) == length:
-        return list(text)
+    cropped = length == probes.MAX_TOKENS and len(text) > length
+    if isinstance(text, str) and (len(text) == length or cropped):
+        return list(text[:length])
     return None
 
 
