@@ -16,7 +16,7 @@ import os
 import secrets
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import replace
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -33,6 +33,7 @@ from core.threads import threads_for
 
 SAVE_EVERY_S = 3.0
 STOP_GRACE_S = 1.5  # a worker gets this long to honour Stop before its process is ended
+RECENT_FINISHED = 16  # finished runs kept whole in memory (older ones are read from the store)
 DEFAULT_ROOT = Path(
     os.environ.get("BPL_DATA_DIR", Path(__file__).resolve().parents[1] / "runs_data")
 )
@@ -71,9 +72,13 @@ class RunRegistry:
             self._warming.start()
         else:
             self._warming = None
+        # Writers replace these dicts under the lock (copy on write); readers, every page of every
+        # visitor, take the current dict without waiting for the lock.
         self._lock = threading.RLock()
         self._states: dict[str, RunState] = {}
         self._workers: dict[str, WorkerHandle] = {}
+        self._launching: set[str] = set()  # slots reserved while a worker process starts
+        self._recent: OrderedDict[str, RunState] = OrderedDict()  # finished runs, newest last
         self._queue = FairQueue(limits or FairLimits.from_env())
         # Runs of visitors not seen for idle_stop_s are stopped (None: never; the CLI's case).
         self.idle_stop_s = idle_stop_s
@@ -114,11 +119,21 @@ class RunRegistry:
         view = RunView(run_id, owner, "queued", cfg, time.time(), shared=shared, plan=plan)
         state = RunState(view)
         with self._lock:
-            self._queue.admit(run_id, owner)  # ValueError: this visitor already waits enough
-            self._states[run_id] = state
-            self.touch(owner)
-            self.store.save(state.snapshot(max_frames=STORED_FRAMES))
-            self._launch_queued()
+            self._queue.check_room(owner)  # ValueError: this visitor already waits enough
+            self._states = {**self._states, run_id: state}
+        self.touch(owner)
+        # Saved as queued before it can launch, so no worker's status is overwritten by this row.
+        # Nothing slow happens under the registry lock: a class's clicks must not wait in line.
+        self.store.save(state.snapshot(max_frames=STORED_FRAMES))
+        try:
+            with self._lock:
+                self._queue.admit(run_id, owner)
+        except ValueError:  # two clicks of one visitor raced for the last place in line
+            with self._lock:
+                self._states = {k: v for k, v in self._states.items() if k != run_id}
+            self.store.delete(run_id)
+            raise
+        self._launch_queued()
         return run_id
 
     def loadable(self, cfg: RunConfig) -> RunConfig:
@@ -126,15 +141,25 @@ class RunRegistry:
         return cfg if self.files is None else replace(cfg, data=self.files.resolve(cfg.data))
 
     def _running_by_owner(self) -> Counter[str]:
-        return Counter(self._states[rid].base.owner for rid in self._workers)
+        holding = [*self._workers, *self._launching]
+        return Counter(self._states[rid].base.owner for rid in holding)
 
     def _launch_queued(self) -> None:
-        with self._lock:
-            while len(self._workers) < self.max_concurrent:
+        """Give free slots to the next runs in line. A slot is reserved under the lock; the worker
+        process is started outside it (a fork can take a while on a busy machine)."""
+        while True:
+            with self._lock:
+                if len(self._workers) + len(self._launching) >= self.max_concurrent:
+                    return
                 run_id = self._queue.next_to_launch(self._running_by_owner())
                 if run_id is None:
                     return
+                self._launching.add(run_id)
+            try:
                 self._launch(run_id)
+            finally:
+                with self._lock:
+                    self._launching.discard(run_id)
 
     def queue_position(self, run_id: str) -> int | None:
         """1-based place in line of a queued run (round-robin across visitors), else None."""
@@ -199,7 +224,10 @@ class RunRegistry:
         thread = threading.Thread(
             target=self._supervise, args=(run_id, process, events_recv), daemon=True
         )
-        self._workers[run_id] = WorkerHandle(process, control_send, sent, thread, threads)
+        with self._lock:
+            handle = WorkerHandle(process, control_send, sent, thread, threads)
+            self._workers = {**self._workers, run_id: handle}
+            self._launching.discard(run_id)
         thread.start()
 
     # -- supervising --------------------------------------------------------------------------
@@ -240,20 +268,45 @@ class RunRegistry:
             )
         self.store.save(state.snapshot(max_frames=STORED_FRAMES))
         with self._lock:
-            worker = self._workers.pop(run_id, None)
-            if worker is not None:
-                worker.control.close()
-            self._launch_queued()
+            worker = self._workers.get(run_id)
+            self._workers = {k: v for k, v in self._workers.items() if k != run_id}
+        if worker is not None:
+            worker.control.close()
+        self._retire(run_id)
+        self._launch_queued()
+
+    def _retire(self, run_id: str) -> None:
+        """A run ended and is saved: keep it among the recently finished, no longer live. Its
+        full state stays in memory while it is among the RECENT_FINISHED latest; older ones are
+        read back from the store when asked for, so a server's memory does not grow run by run."""
+        with self._lock:
+            state = self._states.get(run_id)
+            self._states = {k: v for k, v in self._states.items() if k != run_id}
+            if state is not None:
+                self._recent[run_id] = state
+                while len(self._recent) > RECENT_FINISHED:
+                    self._recent.popitem(last=False)
 
     # -- reading ------------------------------------------------------------------------------
     def get(self, run_id: str) -> RunState | None:
         """The live state of a run (or one rebuilt from the store for finished runs)."""
-        with self._lock:
-            state = self._states.get(run_id)
+        state = self._states.get(run_id)
         if state is not None:
             return state
+        with self._lock:
+            state = self._recent.get(run_id)
+            if state is not None:
+                self._recent.move_to_end(run_id)
+                return state
         view = self.store.load(run_id)
-        return RunState(view) if view is not None else None
+        if view is None:
+            return None
+        state = RunState(view)
+        with self._lock:
+            self._recent[run_id] = state
+            while len(self._recent) > RECENT_FINISHED:
+                self._recent.popitem(last=False)
+        return state
 
     def snapshot(self, run_id: str) -> RunView | None:
         """A bounded plain-data copy of a run, live or stored."""
@@ -263,14 +316,12 @@ class RunRegistry:
     def list(self, owner: str | None = None) -> list[RunRecord]:
         """Stored runs visible to `owner` (their own and shared ones), with live statuses."""
         records = self.store.records(owner)
-        with self._lock:
-            live = {rid: s.status for rid, s in self._states.items()}
+        live = {rid: s.status for rid, s in self._states.items()}
         return [replace(r, status=live.get(r.run_id, r.status)) for r in records]
 
     def active(self, owner: str | None = None) -> list[str]:
         """Ids of this owner's runs that are queued, starting, running or paused."""
-        with self._lock:
-            states = list(self._states.items())
+        states = self._states.items()
         return [
             rid
             for rid, s in states
@@ -279,14 +330,12 @@ class RunRegistry:
 
     def worker_pid(self, run_id: str) -> int | None:
         """OS process id of the run's worker while it has one (benchmarks pin it to a core)."""
-        with self._lock:
-            worker = self._workers.get(run_id)
+        worker = self._workers.get(run_id)
         return worker.process.pid if worker is not None else None
 
     def worker_threads_of(self, run_id: str) -> int | None:
         """Torch threads the run's worker trains with, while it has a worker."""
-        with self._lock:
-            worker = self._workers.get(run_id)
+        worker = self._workers.get(run_id)
         return worker.threads if worker is not None else None
 
     def wait(self, run_id: str, timeout: float | None = None, poll_s: float = 0.05) -> RunView:
@@ -296,8 +345,7 @@ class RunRegistry:
             state = self.get(run_id)
             if state is None:
                 raise KeyError(run_id)
-            with self._lock:
-                supervised = run_id in self._workers
+            supervised = run_id in self._workers or run_id in self._launching
             if state.status not in ACTIVE_STATUSES and not supervised:
                 return state.snapshot()
             if deadline is not None and time.monotonic() > deadline:
@@ -321,11 +369,19 @@ class RunRegistry:
         if cmd[0] == "lr" and not (len(cmd) == 2 and float(cmd[1]) > 0):
             raise ValueError(f"learning rate must be a positive number, got {cmd[1:]}")
         state = self._check_owner(run_id, owner)
+        while not self._control_now(run_id, state, cmd):
+            time.sleep(0.005)  # its worker process is starting this very moment
+
+    def _control_now(self, run_id: str, state: RunState, cmd: tuple) -> bool:
+        """Apply `cmd` unless the run's worker is being started (False: ask again shortly)."""
         with self._lock:
+            if run_id in self._launching:
+                return False
             if cmd[0] == "stop" and self._queue.remove(run_id):
                 state.set_status("stopped", "Stopped before it started.")
                 self.store.save(state.snapshot(max_frames=STORED_FRAMES))
-                return
+                self._retire(run_id)
+                return True
             worker = self._workers.get(run_id)
             if worker is not None:
                 try:
@@ -338,6 +394,7 @@ class RunRegistry:
                     timer = threading.Timer(STOP_GRACE_S, self._force_stop, (run_id, worker))
                     timer.daemon = True
                     timer.start()
+            return True
 
     def _force_stop(self, run_id: str, worker: WorkerHandle) -> None:
         """Stop was asked STOP_GRACE_S ago and the worker still runs: end its process."""
@@ -355,7 +412,8 @@ class RunRegistry:
             if worker is not None:
                 worker.thread.join(timeout=10)
         with self._lock:
-            self._states.pop(run_id, None)
+            self._states = {k: v for k, v in self._states.items() if k != run_id}
+            self._recent.pop(run_id, None)
         self.store.delete(run_id)
 
     def shutdown(self, timeout: float = 10.0) -> None:

@@ -64,13 +64,17 @@ class FairQueue:
     def waiting_of(self, owner: str) -> int:
         return sum(1 for _, o in self._waiting if o == owner)
 
-    def admit(self, run_id: str, owner: str) -> None:
-        """Put a run in line; ValueError when its owner already has the most runs waiting."""
+    def check_room(self, owner: str) -> None:
+        """ValueError when `owner` already has the most runs waiting."""
         if self.waiting_of(owner) >= self.limits.per_visitor_queued:
             raise ValueError(
                 f"you already have {self.limits.per_visitor_queued} runs waiting for a training "
                 "slot; stop one of them or wait until one starts"
             )
+
+    def admit(self, run_id: str, owner: str) -> None:
+        """Put a run in line; ValueError when its owner already has the most runs waiting."""
+        self.check_room(owner)
         self._waiting.append((run_id, owner))
 
     def remove(self, run_id: str) -> bool:

@@ -191,16 +191,17 @@ class RunStore:
                 problems.append(f"database {self.db_path.name}: {exc}")
                 with contextlib.suppress(sqlite3.Error):
                     self._db.rollback()
-            if view.status != self._run_file_status.get(view.run_id) or not view.active:
-                meta = run_meta(
-                    view.run_id, view.owner, view.shared, view.status, view.created, now
-                )
-                try:
-                    write_run_file(self.run_dir(view.run_id), meta, snapshot)
-                    self._run_file_status[view.run_id] = view.status
-                except OSError as exc:
-                    problems.append(f"{RUN_FILE}: {exc}")
-            self._note_save(problems)
+            write_file = view.status != self._run_file_status.get(view.run_id) or not view.active
+        # The run's own file (fsync'ed, so it may take a while on a busy disk) is written outside
+        # the lock: other runs' saves and every page's reads do not wait for it.
+        if write_file:
+            meta = run_meta(view.run_id, view.owner, view.shared, view.status, view.created, now)
+            try:
+                write_run_file(self.run_dir(view.run_id), meta, snapshot)
+                self._run_file_status[view.run_id] = view.status
+            except OSError as exc:
+                problems.append(f"{RUN_FILE}: {exc}")
+        self._note_save(problems)
 
     def _note_save(self, problems: list[str]) -> None:
         """Log a failing save once per streak (saves come every few seconds), and its recovery."""

@@ -62,8 +62,8 @@ def _wait_for_first_steps(run_id: str, timeout_s: float = FIRST_STEPS_WAIT_S) ->
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         view = registry().snapshot(run_id)
-        if view is None or view.loss_steps or not view.active:
-            return
+        if view is None or view.loss_steps or view.status in ("queued", "paused") or not view.active:
+            return  # a queued run waits for a slot: no point in holding the page for it
         time.sleep(0.01)
 
 

@@ -233,3 +233,59 @@ def test_workers_train_at_a_lower_priority_than_the_server(registry: RunRegistry
     assert os.getpriority(os.PRIO_PROCESS, pid) > os.getpriority(os.PRIO_PROCESS, os.getpid())
     registry.control(run_id, "stop")
     registry.wait(run_id, timeout=60)
+
+
+def test_a_class_clicking_at_once_never_exceeds_the_slots(tmp_path: Path):
+    """Twelve visitors start at the same moment: starts do not wait on each other's process
+    launches, yet no more than max_concurrent workers ever run, and every run completes."""
+    import threading
+
+    reg = RunRegistry(tmp_path / "store", max_concurrent=2)
+    try:
+        seen_slots, done = [], threading.Event()
+
+        def sample() -> None:
+            while not done.is_set():
+                with reg._lock:  # noqa: SLF001 - what the launcher itself counts
+                    seen_slots.append(len(reg._workers) + len(reg._launching))  # noqa: SLF001
+                time.sleep(0.002)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        ids: list[str] = []
+        barrier = threading.Barrier(12)
+
+        def click(i: int) -> None:
+            barrier.wait()
+            ids.append(reg.start(tiny_config(epochs=1), owner=f"student-{i}"))
+
+        clicks = [threading.Thread(target=click, args=(i,)) for i in range(12)]
+        for t in clicks:
+            t.start()
+        for t in clicks:
+            t.join()
+        views = [reg.wait(run_id, timeout=180) for run_id in ids]
+        done.set()
+        sampler.join()
+        assert len(ids) == 12 and all(v.status == "completed" for v in views)
+        assert max(seen_slots) <= 2
+    finally:
+        reg.shutdown()
+
+
+def test_finished_runs_leave_memory_but_stay_readable(tmp_path: Path, monkeypatch):
+    """A day of classes must not grow the server: only the latest finished runs stay in memory,
+    older ones are read back from the store (with their metrics) when asked for."""
+    monkeypatch.setattr(runs, "RECENT_FINISHED", 2)
+    reg = RunRegistry(tmp_path / "store", max_concurrent=2)
+    try:
+        ids = [reg.start(tiny_config(epochs=1), owner=f"s{i}") for i in range(4)]
+        for run_id in ids:
+            reg.wait(run_id, timeout=120)
+        wait_for(lambda: not reg.active(), what="all runs retired")
+        assert not reg._states and len(reg._recent) <= 2  # noqa: SLF001
+        oldest = reg.get(ids[0])
+        assert oldest is not None and oldest.status == "completed"
+        assert oldest.snapshot().epochs
+    finally:
+        reg.shutdown()
