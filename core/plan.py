@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch.nn as nn
 
 from core.config import RunConfig
-from core.data import load_dataset
+from core.data import load_dataset_shared
 from core.data.base import DataSpec
 from core.device import pick_device
 from core.models import build_model
@@ -50,7 +50,7 @@ def plan_run(cfg: RunConfig, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> RunP
     """Validate a config and estimate its cost; ValueError with a readable reason if it won't run."""
     validate_config(cfg)
     pick_device(cfg.device)
-    data = load_dataset(cfg.data, cfg.seed)
+    data = load_dataset_shared(cfg.data, cfg.seed)  # the form may just have read it
     make_task(data.spec, cfg.train.loss)
     model = build_model(cfg.model, data.spec, seed=cfg.seed)
     summary = summarize(model, data.spec)

@@ -7,6 +7,8 @@ Adding a dataset = a loader `(DataConfig, seed) -> DataBundle` plus a `DatasetEn
 from __future__ import annotations
 
 import dataclasses
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -19,6 +21,7 @@ from core.data.base import (
     DataSpec,
     split,
 )
+from core.serialize import to_json
 from core.validation import check_ranges
 
 DATASETS: Mapping[str, DatasetEntry] = MappingProxyType(
@@ -41,6 +44,37 @@ def load_dataset(cfg: DataConfig, seed: int) -> DataBundle:
     return bundle
 
 
+# The server asks about one setup several times (the form's shapes, the plan, each re-plan after a
+# small change); a tiny cache of recent datasets means a big upload is parsed once, not each time.
+# Only small bundles are kept, so the server does not hold large datasets between requests.
+SHARED_ENTRIES = 3
+SHARED_MAX_BYTES = 64 * 2**20
+_shared: OrderedDict[tuple[str, int], DataBundle] = OrderedDict()
+_shared_lock = threading.Lock()
+
+
+def _nbytes(bundle: DataBundle) -> int:
+    tensors = (bundle.x_train, bundle.y_train, bundle.x_val, bundle.y_val)
+    return sum(t.numel() * t.element_size() for t in tensors)
+
+
+def load_dataset_shared(cfg: DataConfig, seed: int) -> DataBundle:
+    """`load_dataset`, remembered for the last few small datasets. Read-only: callers must not
+    change the bundle (the planner and the form only read shapes and sizes)."""
+    key = (to_json(cfg), seed)
+    with _shared_lock:
+        if key in _shared:
+            _shared.move_to_end(key)
+            return _shared[key]
+    bundle = load_dataset(cfg, seed)
+    if _nbytes(bundle) <= SHARED_MAX_BYTES:
+        with _shared_lock:
+            _shared[key] = bundle
+            while len(_shared) > SHARED_ENTRIES:
+                _shared.popitem(last=False)
+    return bundle
+
+
 __all__ = [
     "DATASETS",
     "DataBundle",
@@ -49,5 +83,6 @@ __all__ = [
     "DatasetEntry",
     "DatasetMissingError",
     "load_dataset",
+    "load_dataset_shared",
     "split",
 ]

@@ -13,6 +13,7 @@ import streamlit as st
 from core.config import RunConfig
 from core.plan import RunPlan
 from core.presets import preset_config
+from pages.ui.config_panel import run_plan
 from pages.ui.state import (
     CONTROL_ERROR,
     START_ERROR,
@@ -62,7 +63,12 @@ def _wait_for_first_steps(run_id: str, timeout_s: float = FIRST_STEPS_WAIT_S) ->
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         view = registry().snapshot(run_id)
-        if view is None or view.loss_steps or view.status in ("queued", "paused") or not view.active:
+        if (
+            view is None
+            or view.loss_steps
+            or view.status in ("queued", "paused")
+            or not view.active
+        ):
             return  # a queued run waits for a slot: no point in holding the page for it
         time.sleep(0.01)
 
@@ -86,6 +92,11 @@ def load_preset(key: str) -> None:
 
 
 def launch(cfg: RunConfig) -> None:
-    """Make `cfg` the playground's setup and start it (home page starters, "train again")."""
+    """Make `cfg` the playground's setup and start it (home page starters, "train again").
+
+    The plan comes from the page's plan cache: a class clicking the same starter plans it once.
+    """
     set_config(cfg)
-    start_run(cfg)
+    reg = registry()
+    plan, _ = run_plan(reg.loadable(cfg), reg.memory_budget)
+    start_run(cfg, plan)

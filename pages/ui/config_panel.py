@@ -18,7 +18,7 @@ from typing import Any
 import streamlit as st
 
 from core.config import RunConfig
-from core.data import DATASETS, DataConfig, DataSpec, load_dataset
+from core.data import DATASETS, DataConfig, DataSpec, load_dataset_shared
 from core.data.files import UPLOAD, UPLOAD_KINDS, max_upload_bytes, store_upload
 from core.device import available_devices
 from core.models import MODELS, compatible_models, default_config
@@ -61,7 +61,7 @@ SERVER_FILE_FIELDS = ("path", "data_dir", "download")
 def data_spec(data_json: str) -> tuple[DataSpec | None, str]:
     """The dataset's spec (shapes, task), or why it cannot be loaded."""
     try:
-        return load_dataset(from_json(DataConfig, data_json), seed=0).spec, ""
+        return load_dataset_shared(from_json(DataConfig, data_json), seed=0).spec, ""
     except ValueError as err:
         return None, str(err)
 

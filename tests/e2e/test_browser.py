@@ -66,9 +66,11 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen:
     env = {**os.environ, "BPL_DATA_DIR": str(data_dir)}
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
     cmd += ["--server.port", str(port), "--browser.gatherUsageStats", "false"]
-    return subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    # The server's log goes to a file next to its store (a pipe nobody reads would fill up and
+    # stall the server under load); tests read it when something went wrong.
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(data_dir.parent / f"server-{port}.log", "wb") as log:
+        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def stop_server(proc: subprocess.Popen) -> None:
