@@ -49,12 +49,16 @@ class DataConfig:
         default=8, metadata={"min": 1, "max": 64, "help": "Steps to forecast (sine task)."}
     )
     data_dir: str = field(default="./data", metadata={"help": "Folder with MNIST/CIFAR files."})
-    path: str = field(default="", metadata={"help": "A CSV or text file to use."})
+    path: str = field(default="", metadata={"help": "A CSV, text or ZIP-of-images file to use."})
     text: str = field(default="", metadata={"help": "Text to model instead of the corpus."})
     target: str = field(default="", metadata={"help": "CSV column to predict."})
     download: bool = field(default=False, metadata={"help": "Let torchvision download files."})
     n_classes: int = field(
         default=3, metadata={"min": 2, "max": 10, "help": "Number of classes (blobs)."}
+    )
+    image_size: int = field(
+        default=28,
+        metadata={"min": 8, "max": 64, "help": "Side in pixels your images are scaled to."},
     )
 
 

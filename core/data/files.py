@@ -18,8 +18,9 @@ from pathlib import Path
 from core.data.base import DataConfig
 
 UPLOAD = "upload:"
-UPLOAD_KINDS = {"csv": (".csv",), "text": (".txt", ".md")}
-_NAME = re.compile(r"^[0-9a-f]{16}\.(csv|txt|md)$")
+UPLOAD_KINDS = {"csv": (".csv",), "text": (".txt", ".md"), "image_zip": (".zip",)}
+BINARY_KINDS = {"image_zip": b"PK\x03\x04"}  # kind -> how its files begin (a ZIP's signature)
+_NAME = re.compile(r"^[0-9a-f]{16}\.(csv|txt|md|zip)$")
 DEFAULT_MAX_UPLOAD_MB = 20
 
 
@@ -46,14 +47,18 @@ def store_upload(content: bytes, filename: str, uploads: Path, kind: str) -> str
         raise ValueError(
             f"{filename!r} is {len(content) / 2**20:.1f} MB; the limit is {limit / 2**20:.0f} MB"
         )
-    if b"\x00" in content:
+    if kind in BINARY_KINDS:
+        if not content.startswith(BINARY_KINDS[kind]):
+            raise ValueError(f"{filename!r} is not a {' or '.join(suffixes)} file (or it is empty)")
+    elif b"\x00" in content:
         raise ValueError(f"{filename!r} looks like a binary file, not text")
-    try:
-        content.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise ValueError(
-            f"{filename!r} is not UTF-8 text (byte {err.start} cannot be read)"
-        ) from None
+    else:
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise ValueError(
+                f"{filename!r} is not UTF-8 text (byte {err.start} cannot be read)"
+            ) from None
     name = hashlib.sha256(content).hexdigest()[:16] + suffix
     uploads.mkdir(parents=True, exist_ok=True)
     target = uploads / name

@@ -194,11 +194,18 @@ def _upload(key: str, kind: str) -> None:
     st.session_state[state.INVALID_INPUT] = invalid
 
 
+UPLOAD_LABELS = {
+    "csv": "Your CSV file",
+    "text": "Your text file",
+    "image_zip": "Your images: a ZIP with one folder per class (cats/1.png, dogs/1.png)",
+}
+
+
 def upload_input(cfg: DataConfig, kind: str, bind: Binding) -> list[str]:
     """The upload box that stands in for a file path on a shared server."""
     key = f"{KEY}.data.upload.{kind}"
     st.file_uploader(
-        f"Your {kind.upper() if kind == 'csv' else kind} file",
+        UPLOAD_LABELS.get(kind, f"Your {kind} file"),
         type=[s.lstrip(".") for s in UPLOAD_KINDS[kind]],
         key=key,
         on_change=_upload,

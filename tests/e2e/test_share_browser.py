@@ -246,3 +246,24 @@ def test_an_uploaded_csv_trains_and_its_link_reopens_it(app, visitor, tmp_path: 
     friend.get_by_text("Using the uploaded file").wait_for(timeout=30_000)
     expect(friend.locator(".st-key-playground-start button")).to_be_enabled()
     assert_no_exception(friend)
+
+
+def test_uploaded_images_train_a_cnn(app, visitor, tmp_path: Path) -> None:
+    """A ZIP with one folder per class goes through the upload box and trains a CNN."""
+    from tests.core.test_imagezip import shapes_zip
+
+    server, _ = app
+    archive = tmp_path / "pictures.zip"
+    archive.write_bytes(shapes_zip())
+    page = visitor()
+    open_playground(
+        page, f"{server}/playground?data.name=image_zip&data.image_size=16&model.kind=cnn"
+    )
+    upload = page.locator(".st-key-playground-data-upload-image_zip input[type=file]")
+    upload.set_input_files(str(archive))
+    page.get_by_text("Using the uploaded file").wait_for(timeout=30_000)
+    expect(page.locator(".st-key-playground-start button")).to_be_enabled(timeout=30_000)
+    start(page)
+    expect(page.get_by_text("— completed")).to_be_visible(timeout=120_000)
+    assert_no_exception(page)
+    shoot(page, "share-11-uploaded-images")
