@@ -90,6 +90,11 @@ def make_config(name: str, tmp: Path, **overrides: object) -> DataConfig:
         write_cifar(tmp)
     elif name == "csv":
         cfg = dataclasses.replace(cfg, path=str(write_csv(tmp / "table.csv")))
+    elif name == "image_zip":
+        from tests.core.test_imagezip import shapes_zip
+
+        (tmp / "pictures.zip").write_bytes(shapes_zip())
+        cfg = dataclasses.replace(cfg, path=str(tmp / "pictures.zip"), image_size=8)
     return dataclasses.replace(cfg, **overrides)
 
 

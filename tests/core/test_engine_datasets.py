@@ -14,7 +14,7 @@ from core.events import ActivationStats, EpochEnd, LayerStats, Samples
 from core.models import compatible_models, default_config
 from core.trainer import TrainConfig
 
-NEEDS_FILES = {"mnist", "fashion_mnist", "cifar10", "csv"}
+NEEDS_FILES = {"mnist", "fashion_mnist", "cifar10", "csv", "image_zip"}
 EXPECTED_KEY = {
     "boundary": "z",
     "curve": "y",
