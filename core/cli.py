@@ -3,14 +3,18 @@
 python -m core train --dataset digits --model cnn --epochs 5 --json
 python -m core train --dataset text --model rnn --set model.cell=lstm --set model.hidden_size=128
 python -m core runs
+python -m core export RUN_ID --format onnx --out model.onnx
+python -m core serve RUN_ID --port 8000
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from core.config import RunConfig
@@ -202,7 +206,51 @@ def make_parser() -> argparse.ArgumentParser:
     runs = sub.add_parser("runs", help="list stored runs")
     runs.add_argument("--json", action="store_true")
     runs.set_defaults(func=cmd_runs)
+    export = sub.add_parser("export", help="export a stored run's trained model")
+    export.add_argument("run_id")
+    export.add_argument("--format", choices=["onnx"], default="onnx")
+    export.add_argument("--out", required=True, help="file to write, e.g. model.onnx")
+    export.set_defaults(func=cmd_export)
+    serve = sub.add_parser("serve", help="serve stored runs as an HTTP API (FastAPI)")
+    serve.add_argument("run_ids", nargs="*", help="runs to serve (default: all with weights)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
     return parser
+
+
+def _store(args: argparse.Namespace):
+    from core.store import RunStore
+
+    return RunStore(args.root or os.environ.get("BPL_DATA_DIR") or DEFAULT_ROOT)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the run's model as ONNX after checking it against PyTorch in onnxruntime."""
+    from core.export import export_onnx
+    from core.predict import load_trained
+
+    try:
+        trained = load_trained(_store(args), args.run_id)
+    except KeyError as err:
+        raise ValueError(str(err).strip("'\"")) from None
+    data = export_onnx(trained, Path(args.out))
+    print(f"wrote {args.out} ({len(data):,} bytes; matches PyTorch to 1e-4 in onnxruntime)")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve predictions until interrupted (Ctrl+C)."""
+    import uvicorn
+
+    from core.serve import make_app
+
+    store = _store(args)
+    missing = [r for r in args.run_ids if not store.checkpoint_path(r).is_file()]
+    if missing:
+        raise ValueError(f"no saved weights for run(s) {', '.join(missing)}")
+    uvicorn.run(make_app(store, args.run_ids or None), host=args.host, port=args.port)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,263 @@
+"""Using a trained run: a stored run plus a raw input gives a prediction.
+
+One function, `predict`, serves the Try page, the HTTP API (`core.serve`) and tests. A run is
+rebuilt from its stored config (same data, same seed, so the same preprocessing: feature maps of
+the 2-D toys, image mean/std, the text vocabulary) and its final weights (`final.pt`).
+
+Raw inputs are plain JSON-like values, validated here; anything wrong is a ValueError written for
+the person who sent it (the API turns it into a 422, the page into a message):
+- 2-D toys: {"point": [x, y]}
+- images: {"image": rows of pixels, 0-255 or 0-1, grey (H, W) or colour (H, W, 3), any size}
+- text models: {"prompt": "...", "length": 40, "temperature": 0.8, "top_k": 5}
+- sequence tasks: {"sequence": "abcab"} (symbols of the task's alphabet)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from core.config import RunConfig
+from core.data import load_dataset
+from core.data.base import DataBundle
+from core.models import build_model
+from core.store import RunStore
+
+MAX_SIDE = 256  # pixels a side of an image sent to predict
+MAX_PROMPT = 2_000  # characters
+MAX_LENGTH = 500  # characters sampled
+TOP_CLASSES = 10
+
+
+@dataclass
+class Trained:
+    """A run's model with its final weights, and the data it was trained on (for preprocessing)."""
+
+    run_id: str
+    config: RunConfig
+    data: DataBundle
+    model: nn.Module
+
+    @property
+    def input_kind(self) -> str:
+        """What `predict` expects: "point", "image", "prompt" or "sequence"."""
+        spec = self.data.spec
+        if spec.input_kind == "image":
+            return "image"
+        if spec.sample_kind == "text":
+            return "prompt"
+        if spec.input_kind == "tokens":
+            return "sequence"
+        if "featurize" in self.data.extras:
+            return "point"
+        return "unsupported"
+
+    def describe(self) -> dict[str, Any]:
+        """The input spec a client needs: what to send and what comes back."""
+        spec = self.data.spec
+        out: dict[str, Any] = {
+            "run_id": self.run_id,
+            "dataset": spec.name,
+            "model": self.config.model.kind,
+            "task": spec.task,
+            "input": self.input_kind,
+            "input_shape": list(spec.input_shape),
+        }
+        if spec.class_names:
+            out["classes"] = list(spec.class_names)
+        if spec.vocab:
+            out["vocabulary"] = "".join(spec.vocab) if self.input_kind == "prompt" else None
+            if self.input_kind == "sequence":
+                out["vocabulary"] = list(spec.vocab)
+        return out
+
+
+def load_trained(store: RunStore, run_id: str, device: str = "cpu") -> Trained:
+    """Rebuild run `run_id` from the store: KeyError if unknown, ValueError if it has no weights."""
+    view = store.load(run_id)
+    if view is None:
+        raise KeyError(f"no run {run_id!r}")
+    checkpoint = store.checkpoint_path(run_id)
+    if not checkpoint.is_file():
+        raise ValueError(f"run {run_id} has no saved weights (it is {view.status})")
+    return trained_from(view.config, checkpoint, run_id, device)
+
+
+def trained_from(
+    cfg: RunConfig, checkpoint: Path, run_id: str = "", device: str = "cpu"
+) -> Trained:
+    """A model of `cfg` with the weights in `checkpoint`, and its data (loaded as in training)."""
+    data = load_dataset(cfg.data, cfg.seed)
+    model = build_model(cfg.model, data.spec, seed=cfg.seed)
+    model.load_state_dict(torch.load(checkpoint, map_location=device, weights_only=True))
+    model.to(device).eval()
+    return Trained(run_id, cfg, data, model)
+
+
+@torch.no_grad()
+def predict(trained: Trained, raw: dict[str, Any]) -> dict[str, Any]:
+    """The model's output for one raw input (see the module docstring for the shapes)."""
+    if not isinstance(raw, dict):
+        raise ValueError('send a JSON object, e.g. {"point": [0.5, -1.0]}')
+    kind = trained.input_kind
+    if kind not in raw:
+        raise ValueError(f"this model takes {kind!r}: send {{{kind!r}: ...}}")
+    handler = {
+        "point": _predict_point,
+        "image": _predict_image,
+        "prompt": _predict_text,
+        "sequence": _predict_sequence,
+    }.get(kind)
+    if handler is None:
+        raise ValueError(f"predicting for {trained.data.spec.name} data is not offered")
+    return handler(trained, raw)
+
+
+# -- outputs -----------------------------------------------------------------------------------
+def _scores(trained: Trained, logits: torch.Tensor) -> dict[str, Any]:
+    """Class probabilities (classification) or values (regression) for one example's output."""
+    spec = trained.data.spec
+    if spec.task == "regression":
+        values = logits.flatten()
+        mean, std = trained.data.extras.get("target_mean"), trained.data.extras.get("target_std")
+        if mean is not None:
+            values = values * std + mean
+        return {"values": [round(float(v), 6) for v in values]}
+    probs = logits.flatten().softmax(-1)
+    names = spec.class_names or tuple(str(i) for i in range(len(probs)))
+    order = probs.argsort(descending=True)[:TOP_CLASSES]
+    return {
+        "prediction": names[int(order[0])],
+        "probabilities": {names[int(i)]: round(float(probs[i]), 6) for i in order},
+    }
+
+
+# -- inputs ------------------------------------------------------------------------------------
+def _numbers(value: Any, what: str) -> torch.Tensor:
+    try:
+        tensor = torch.tensor(value, dtype=torch.float32)
+    except (TypeError, ValueError, RuntimeError):
+        raise ValueError(f"{what} must be numbers (nested lists of equal length)") from None
+    if not torch.isfinite(tensor).all():
+        raise ValueError(f"{what} contains NaN or infinity")
+    return tensor
+
+
+def _predict_point(trained: Trained, raw: dict[str, Any]) -> dict[str, Any]:
+    point = _numbers(raw["point"], "point")
+    dims = trained.data.extras["points"].shape[1]
+    if point.shape != (dims,):
+        raise ValueError(f"point must be {dims} numbers, got shape {list(point.shape)}")
+    x = trained.data.extras["featurize"](point[None])
+    return {"input": point.tolist(), **_scores(trained, trained.model(x)[0])}
+
+
+def preprocess_image(trained: Trained, pixels: Any) -> torch.Tensor:
+    """Any-size grey or colour pixels -> the (1, C, H, W) tensor the model sees (resized to the
+    training images' size, scaled like them, normalized with their mean and std)."""
+    img = _numbers(pixels, "image")
+    if img.dim() == 2:
+        img = img[..., None]
+    if img.dim() != 3 or img.shape[-1] not in (1, 3, 4) or min(img.shape[:2]) < 1:
+        raise ValueError("image must be rows of pixels: (H, W) grey or (H, W, 3) colour")
+    if max(img.shape[:2]) > MAX_SIDE:
+        raise ValueError(f"image is {img.shape[1]}x{img.shape[0]}; at most {MAX_SIDE} a side")
+    img = img[..., :3]
+    if float(img.max()) > 1.0:
+        img = img / 255.0
+    channels, height, width = trained.data.spec.input_shape
+    img = img.permute(2, 0, 1)[None]  # (1, c, h, w)
+    if img.shape[1] != channels:
+        img = (
+            img.mean(1, keepdim=True) if channels == 1 else img.expand(1, channels, *img.shape[2:])
+        )
+    img = F.interpolate(img, size=(height, width), mode="area")
+    extras = trained.data.extras
+    if "mean" in extras:
+        mean = torch.tensor(extras["mean"]).view(1, -1, 1, 1)
+        std = torch.tensor(extras["std"]).view(1, -1, 1, 1)
+        img = (img - mean) / std
+    return img
+
+
+def _predict_image(trained: Trained, raw: dict[str, Any]) -> dict[str, Any]:
+    x = preprocess_image(trained, raw["image"])
+    return {"seen": x[0].tolist(), **_scores(trained, trained.model(x)[0])}
+
+
+def _encode(trained: Trained, text: str, what: str) -> list[int]:
+    stoi = {ch: i for i, ch in enumerate(trained.data.spec.vocab)}
+    unknown = sorted({ch for ch in text if ch not in stoi})
+    if unknown:
+        shown = "".join(unknown[:10])
+        raise ValueError(f"{what} has characters the model never saw: {shown!r}")
+    return [stoi[ch] for ch in text]
+
+
+def _predict_text(trained: Trained, raw: dict[str, Any]) -> dict[str, Any]:
+    prompt = raw["prompt"]
+    if not isinstance(prompt, str) or not prompt:
+        raise ValueError("prompt must be a non-empty string")
+    if len(prompt) > MAX_PROMPT:
+        raise ValueError(f"prompt is {len(prompt)} characters; at most {MAX_PROMPT}")
+    length = _bounded_int(raw.get("length", 40), "length", 0, MAX_LENGTH)
+    top_k = _bounded_int(raw.get("top_k", 0), "top_k", 0, len(trained.data.spec.vocab))
+    temperature = raw.get("temperature", 1.0)
+    if not isinstance(temperature, int | float) or not 0.01 <= temperature <= 10:
+        raise ValueError("temperature must be a number from 0.01 to 10")
+    seed = _bounded_int(raw.get("seed", 0), "seed", 0, 2**31 - 1)
+    ids = _encode(trained, prompt, "prompt")
+    window = trained.data.spec.input_shape[0]
+    vocab = trained.data.spec.vocab
+    g = torch.Generator().manual_seed(seed)
+
+    def next_distribution(context: list[int]) -> torch.Tensor:
+        x = torch.tensor([context[-window:]], dtype=torch.int64)
+        return (trained.model(x)[0, -1] / temperature).softmax(-1)
+
+    first = next_distribution(ids)
+    generated: list[int] = []
+    probs = first
+    for _ in range(length):
+        if top_k:
+            cutoff = probs.topk(top_k).values[-1]
+            probs = torch.where(probs >= cutoff, probs, torch.zeros_like(probs))
+        nxt = int(torch.multinomial(probs / probs.sum(), 1, generator=g))
+        generated.append(nxt)
+        probs = next_distribution(ids + generated)
+    order = first.argsort(descending=True)[:TOP_CLASSES]
+    return {
+        "prompt": prompt,
+        "continuation": "".join(vocab[i] for i in generated),
+        "next_character": {vocab[int(i)]: round(float(first[i]), 6) for i in order},
+    }
+
+
+def _predict_sequence(trained: Trained, raw: dict[str, Any]) -> dict[str, Any]:
+    seq = raw["sequence"]
+    if isinstance(seq, list):
+        seq = "".join(map(str, seq))
+    if not isinstance(seq, str) or not seq:
+        raise ValueError("sequence must be a non-empty string of symbols")
+    spec = trained.data.spec
+    ids = _encode(trained, seq, "sequence")
+    if len(ids) != spec.input_shape[0]:
+        raise ValueError(f"sequence must be {spec.input_shape[0]} symbols long, got {len(ids)}")
+    out = trained.model(torch.tensor([ids], dtype=torch.int64))[0]
+    if spec.task == "tokens":
+        return {"sequence": seq, "output": "".join(spec.vocab[int(i)] for i in out.argmax(-1))}
+    return {"sequence": seq, **_scores(trained, out)}
+
+
+def _bounded_int(value: Any, what: str, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{what} must be a whole number from {lo} to {hi}")
+    if value != int(value) or not lo <= value <= hi:
+        raise ValueError(f"{what} must be a whole number from {lo} to {hi}")
+    return int(value)
