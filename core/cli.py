@@ -3,7 +3,7 @@
 python -m core train --dataset digits --model cnn --epochs 5 --json
 python -m core train --dataset text --model rnn --set model.cell=lstm --set model.hidden_size=128
 python -m core runs
-python -m core export RUN_ID --format onnx --out model.onnx
+python -m core export RUN_ID --format script|notebook|onnx|tensorboard --out PATH
 python -m core serve RUN_ID --port 8000
 """
 
@@ -208,8 +208,12 @@ def make_parser() -> argparse.ArgumentParser:
     runs.set_defaults(func=cmd_runs)
     export = sub.add_parser("export", help="export a stored run's trained model")
     export.add_argument("run_id")
-    export.add_argument("--format", choices=["onnx"], default="onnx")
-    export.add_argument("--out", required=True, help="file to write, e.g. model.onnx")
+    export.add_argument(
+        "--format", choices=["script", "notebook", "onnx", "tensorboard"], default="script"
+    )
+    export.add_argument(
+        "--out", required=True, help="file to write (a folder for tensorboard), e.g. model.onnx"
+    )
     export.set_defaults(func=cmd_export)
     serve = sub.add_parser("serve", help="serve stored runs as an HTTP API (FastAPI)")
     serve.add_argument("run_ids", nargs="*", help="runs to serve (default: all with weights)")
@@ -226,16 +230,31 @@ def _store(args: argparse.Namespace):
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Write the run's model as ONNX after checking it against PyTorch in onnxruntime."""
-    from core.export import export_onnx
-    from core.predict import load_trained
+    """Write a run as a training script, a notebook, an ONNX model or TensorBoard events."""
+    store = _store(args)
+    view = store.load(args.run_id)
+    if view is None:
+        raise ValueError(f"no run {args.run_id!r} in {store.root}")
+    out = Path(args.out)
+    title = f"Backprop Lab run {view.run_id}"
+    if args.format == "script":
+        from core.export_code import export_script
 
-    try:
-        trained = load_trained(_store(args), args.run_id)
-    except KeyError as err:
-        raise ValueError(str(err).strip("'\"")) from None
-    data = export_onnx(trained, Path(args.out))
-    print(f"wrote {args.out} ({len(data):,} bytes; matches PyTorch to 1e-4 in onnxruntime)")
+        out.write_text(export_script(view.config, title))
+    elif args.format == "notebook":
+        from core.export_code import export_notebook
+
+        out.write_text(export_notebook(view.config, title))
+    elif args.format == "tensorboard":
+        from core.export_tensorboard import export_tensorboard
+
+        export_tensorboard(view, out)
+    else:
+        from core.export import export_onnx
+        from core.predict import load_trained
+
+        export_onnx(load_trained(store, args.run_id), out)
+    print(f"wrote {out} ({args.format})")
     return 0
 
 

@@ -122,11 +122,20 @@ def test_onnx_export_matches_pytorch(trained_runs, kind: str, tmp_path: Path) ->
         assert torch.allclose(torch.from_numpy(got), trained.model(x), atol=ONNX_TOLERANCE)
 
 
-def test_cli_exports_onnx_and_refuses_an_unknown_run(trained_runs, tmp_path: Path, capsys) -> None:
+def test_cli_exports_every_format_and_refuses_an_unknown_run(
+    trained_runs, tmp_path: Path, capsys
+) -> None:
     root, _, ids = trained_runs
+    base = ["--root", str(root), "export", ids["cnn"]]
     out = tmp_path / "digits.onnx"
-    assert cli(["--root", str(root), "export", ids["cnn"], "--out", str(out)]) == 0
+    assert cli([*base, "--format", "onnx", "--out", str(out)]) == 0
     onnx.checker.check_model(onnx.load(out))
+    assert cli([*base, "--format", "script", "--out", str(tmp_path / "train.py")]) == 0
+    compile((tmp_path / "train.py").read_text(), "train.py", "exec")
+    assert cli([*base, "--format", "notebook", "--out", str(tmp_path / "run.ipynb")]) == 0
+    assert json.loads((tmp_path / "run.ipynb").read_text())["cells"]
+    assert cli([*base, "--format", "tensorboard", "--out", str(tmp_path / "tb")]) == 0
+    assert list((tmp_path / "tb").glob("events.out.tfevents.*"))
     assert cli(["--root", str(root), "export", "no-such-run", "--out", str(out)]) == 2
     assert "no run" in capsys.readouterr().err
 
@@ -199,3 +208,23 @@ def test_the_curl_command_is_a_valid_request(trained_runs) -> None:
     assert command.startswith(f"curl -s -X POST http://localhost:8000/models/{ids['lstm']}/predict")
     body = json.loads(command.split("-d '", 1)[1].rstrip("'"))
     assert predict(trained, body)["continuation"]
+
+
+def test_tensorboard_events_hold_the_runs_scalars_and_histograms(trained_runs, tmp_path) -> None:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from core.export_tensorboard import export_tensorboard, tensorboard_zip
+
+    _, store, ids = trained_runs
+    view = store.load(ids["cnn"])
+    files = export_tensorboard(view, tmp_path / "tb")
+    assert files
+    events = EventAccumulator(str(tmp_path / "tb"), size_guidance={"scalars": 0}).Reload()
+    tags = events.Tags()
+    steps = [s.step for s in events.Scalars("train/loss_per_step")]
+    assert steps == [int(s) for s in view.loss_steps]
+    val = [s.value for s in events.Scalars("epoch/val_loss")]
+    measured = [e.val_loss for e in view.epochs if e.val_loss == e.val_loss]  # NaN: skipped
+    assert measured and val == pytest.approx(measured, rel=1e-6)
+    assert any(t.startswith("weights/") for t in tags["histograms"]), tags
+    assert tensorboard_zip(view, tmp_path / "zip")[:2] == b"PK"
