@@ -42,6 +42,13 @@ def dashboard(run: RunState | None, can_control: bool = True) -> None:
         return
     header(view)
     status_message(view)
+    if not view.active and state.registry().store.checkpoint_path(view.run_id).is_file():
+        st.page_link(
+            "pages/try_model.py",
+            label="Try this model on your own input",
+            icon=":material/model_training:",
+            query_params={state.RUN: view.run_id},
+        )
     mine = view.owner == state.owner()
     if can_control and mine:
         controls(view)

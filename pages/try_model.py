@@ -1,0 +1,60 @@
+"""Try a model: give a trained run's model a new input and see its answer, then take it elsewhere."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.ui import state
+from pages.ui.dashboard.live import describe
+from pages.ui.trying import INPUTS, load, runs_with_weights, use_elsewhere
+
+state.require_frame("pages/try_model.py")
+
+registry = state.registry()
+owner = state.owner()
+
+st.title(":material/science: Try a model")
+st.caption(
+    "A trained run's model answers a new input of yours. The same answer comes from its HTTP API "
+    "(below), and the model can be taken away as code, ONNX or TensorBoard logs."
+)
+records = runs_with_weights(registry.list(owner))
+if not records:
+    st.info(
+        "No trained model yet: a run saves its weights when it ends. Start one on the "
+        "**Playground** (or from **Home**) and come back when it has finished."
+    )
+    st.stop()
+
+by_id = {r.run_id: r for r in records}
+asked = st.query_params.get(state.RUN, "")
+ids = list(by_id)
+run_id = st.selectbox(
+    "Run",
+    ids,
+    index=ids.index(asked) if asked in by_id else 0,
+    format_func=lambda rid: f"{rid} · {describe(by_id[rid].config)}",
+    key="try.run",
+)
+st.query_params[state.RUN] = run_id
+record = by_id[run_id]
+try:
+    model = load(run_id)
+except (ValueError, RuntimeError, OSError) as err:
+    st.error(f"**This run's model could not be loaded.** {err}")
+    st.stop()
+
+spec = model.data.spec
+st.caption(
+    f"{spec.name} · {record.config.model.kind} · {record.status}"
+    + (f" · classes: {', '.join(spec.class_names[:12])}" if spec.class_names else "")
+)
+render = INPUTS.get(model.input_kind)
+if render is None:
+    st.info(f"Trying a model on {spec.name} data takes its own form; export it below instead.")
+else:
+    render(model, run_id)
+
+st.divider()
+with st.expander("Use it elsewhere: HTTP API, script, notebook, ONNX, TensorBoard", expanded=False):
+    use_elsewhere(model, record, mine=record.owner == owner)

@@ -1,0 +1,265 @@
+"""The Try page's parts: pick a trained run, give its model one input of its kind, show the answer,
+and hand the model on (the exact curl command, script, notebook, ONNX, TensorBoard).
+
+Every answer comes from `core.predict.predict`, the function the HTTP API (`core.serve`) calls.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+import torch
+from PIL import Image, UnidentifiedImageError
+
+from core.export import export_onnx
+from core.export_code import export_notebook, export_script
+from core.export_tensorboard import tensorboard_zip
+from core.predict import Trained, load_trained, predict
+from core.samples import boundary
+from core.serve import curl_command, example_input
+from core.store import RunRecord
+from pages.ui import state
+from pages.ui.dashboard.charting import chart
+from pages.ui.figures.trying import boundary_with_point, probability_bars, seen_image
+
+KEY = "try"
+CANVAS_PX = 240
+IMAGE_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp"]
+
+
+def runs_with_weights(records: list[RunRecord]) -> list[RunRecord]:
+    """The runs that saved their final weights (a run saves them when it ends)."""
+    store = state.registry().store
+    return [r for r in records if store.checkpoint_path(r.run_id).is_file()]
+
+
+@st.cache_resource(max_entries=8, show_spinner="Loading the trained model…")
+def trained(run_id: str, saved_at: float) -> Trained:
+    """A run's model with its final weights (cached per run and weights file)."""
+    del saved_at  # part of the cache key only: new weights, new entry
+    return load_trained(state.registry().store, run_id)
+
+
+def load(run_id: str) -> Trained:
+    checkpoint = state.registry().store.checkpoint_path(run_id)
+    return trained(run_id, checkpoint.stat().st_mtime)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _grid(run_id: str, saved_at: float) -> dict:
+    model = trained(run_id, saved_at)
+    with torch.no_grad():
+        return boundary(model.model, model.data, next(model.model.parameters()).device)
+
+
+def answer(model: Trained, raw: dict) -> dict | None:
+    """`predict`, with a refused input shown as a message (the page goes on)."""
+    try:
+        return predict(model, raw)
+    except ValueError as err:
+        st.error(f"**The model cannot take this input.** {err}")
+        return None
+
+
+# -- one input per kind ------------------------------------------------------------------------
+def try_point(model: Trained, run_id: str) -> None:
+    x0, x1, y0, y1 = model.data.extras["bounds"]
+    left, right = st.columns(2)
+    x = left.number_input(
+        "x", min_value=x0, max_value=x1, value=round((x0 + x1) / 2, 2), key=f"{KEY}.x"
+    )
+    y = right.number_input(
+        "y", min_value=y0, max_value=y1, value=round((y0 + y1) / 2, 2), key=f"{KEY}.y"
+    )
+    out = answer(model, {"point": [x, y]})
+    if out is None:
+        return
+    saved_at = state.registry().store.checkpoint_path(run_id).stat().st_mtime
+    said = out.get("prediction", ", ".join(f"{v:.3g}" for v in out.get("values", [])))
+    grid_col, bars_col = st.columns([3, 2])
+    with grid_col:
+        chart(
+            boundary_with_point(_grid(run_id, saved_at), (x, y), f"class {said}"), f"{KEY}.boundary"
+        )
+    if "probabilities" in out:
+        with bars_col:
+            chart(probability_bars(out["probabilities"]), f"{KEY}.bars")
+
+
+def _canvas_pixels(run_id: str) -> np.ndarray | None:
+    from streamlit_drawable_canvas import st_canvas
+
+    st.caption("Draw with the mouse (white ink on black, like the training images).")
+    drawn = st_canvas(
+        stroke_width=max(8, CANVAS_PX // 12),
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=CANVAS_PX,
+        width=CANVAS_PX,
+        drawing_mode="freedraw",
+        key=f"{KEY}.canvas.{run_id}",
+        return_image_data=True,
+    )
+    pixels = drawn.image_data
+    if pixels is None or not pixels[..., :3].any():
+        return None
+    return centred(pixels[..., :3])
+
+
+def centred(pixels: np.ndarray, margin: float = 0.15) -> np.ndarray:
+    """The drawing cropped to its ink and centred in a square with a margin, as the training
+    digits are scanned (a small stroke in a corner would otherwise shrink to nothing)."""
+    ink = np.argwhere(pixels.max(axis=-1) > 0)
+    (top, left), (bottom, right) = ink.min(axis=0), ink.max(axis=0) + 1
+    side = int(max(bottom - top, right - left) * (1 + 2 * margin)) + 1
+    out = np.zeros((side, side, pixels.shape[-1]), dtype=pixels.dtype)
+    y0, x0 = (side - (bottom - top)) // 2, (side - (right - left)) // 2
+    out[y0 : y0 + bottom - top, x0 : x0 + right - left] = pixels[top:bottom, left:right]
+    return out
+
+
+def _uploaded_pixels() -> np.ndarray | None:
+    file = st.file_uploader("A picture", type=IMAGE_TYPES, key=f"{KEY}.image_upload")
+    if file is None:
+        return None
+    try:
+        with Image.open(io.BytesIO(file.getvalue())) as img:
+            img.draft("RGB", (256, 256))
+            img.thumbnail((256, 256))
+            return np.asarray(img.convert("RGB"))
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        st.error(f"**{file.name} could not be read as a picture.** Try a PNG or JPEG.")
+        return None
+
+
+def try_image(model: Trained, run_id: str) -> None:
+    colour = model.data.spec.input_shape[0] == 3
+    how = st.segmented_control(
+        "Input", ["Draw", "Upload"], default="Upload" if colour else "Draw", key=f"{KEY}.how"
+    )
+    left, right = st.columns([2, 3])
+    with left:
+        pixels = _uploaded_pixels() if how == "Upload" else _canvas_pixels(run_id)
+    if pixels is None:
+        right.info("Draw something (or upload a picture) and the model answers here.")
+        return
+    out = answer(model, {"image": pixels.tolist()})
+    if out is None:
+        return
+    extras = model.data.extras
+    with right:
+        a, b = st.columns([2, 3])
+        with a:
+            chart(seen_image(out["seen"], extras["mean"], extras["std"]), f"{KEY}.seen")
+        with b:
+            st.metric("The model says", out["prediction"])
+            chart(probability_bars(out["probabilities"]), f"{KEY}.bars")
+
+
+def try_prompt(model: Trained, run_id: str) -> None:
+    example = example_input(model)["prompt"]
+    prompt = st.text_area("Prompt", value=example, key=f"{KEY}.prompt.{run_id}", max_chars=2000)
+    cols = st.columns(4)
+    temperature = cols[0].slider("Temperature", 0.1, 2.0, 0.8, 0.05, key=f"{KEY}.temperature")
+    top_k = cols[1].number_input(
+        "Top-k (0: all)", 0, len(model.data.spec.vocab), 0, key=f"{KEY}.top_k"
+    )
+    length = cols[2].slider("Characters", 0, 300, 120, 10, key=f"{KEY}.length")
+    seed = cols[3].number_input("Seed", 0, 2**31 - 1, 0, key=f"{KEY}.seed")
+    raw = {
+        "prompt": prompt,
+        "temperature": temperature,
+        "top_k": top_k,
+        "length": length,
+        "seed": seed,
+    }
+    out = answer(model, raw)
+    if out is None:
+        return
+    st.markdown("**Continuation** (the prompt, then what the model wrote):")
+    st.code(out["prompt"] + out["continuation"], language=None, wrap_lines=True)
+    shown = {
+        ("space" if c == " " else "newline" if c == "\n" else c): p
+        for c, p in out["next_character"].items()
+    }
+    chart(probability_bars(shown, "Next character after the prompt"), f"{KEY}.bars")
+
+
+def try_sequence(model: Trained, run_id: str) -> None:
+    vocab = model.data.spec.vocab
+    st.caption(f"Symbols: {' '.join(vocab)} · length {model.data.spec.input_shape[0]}")
+    seq = st.text_input(
+        "Sequence", value=example_input(model)["sequence"], key=f"{KEY}.sequence.{run_id}"
+    )
+    out = answer(model, {"sequence": seq})
+    if out is None:
+        return
+    if "output" in out:
+        st.code(f"in:  {out['sequence']}\nout: {out['output']}", language=None)
+    else:
+        st.metric("The model says", out["prediction"])
+        chart(probability_bars(out["probabilities"]), f"{KEY}.bars")
+
+
+INPUTS = {"point": try_point, "image": try_image, "prompt": try_prompt, "sequence": try_sequence}
+
+
+# -- handing the model on ------------------------------------------------------------------------
+def _onnx(model: Trained) -> bytes:
+    return export_onnx(model)
+
+
+def _tensorboard(run_id: str) -> bytes:
+    view = state.registry().snapshot(run_id)
+    with tempfile.TemporaryDirectory() as tmp:
+        return tensorboard_zip(view, Path(tmp))
+
+
+def use_elsewhere(model: Trained, record: RunRecord, mine: bool) -> None:
+    """The curl command of the API, and the run as script, notebook, ONNX and TensorBoard."""
+    rid = record.run_id
+    st.markdown("**Call it over HTTP.** Serve it, then ask for a prediction:")
+    st.code(f".venv/bin/python -m core serve {rid} --port 8000", language="bash")
+    st.code(curl_command(rid, example_input(model)), language="bash")
+    st.markdown("**Take it with you.**")
+    title = f"Backprop Lab run {rid}"
+    cols = st.columns(4)
+    cols[0].download_button(
+        "Training script (.py)",
+        partial(export_script, record.config, title),
+        file_name=f"{rid}.py",
+        mime="text/x-python",
+        key=f"{KEY}.script",
+        help="Plain PyTorch: rebuilds data, model, optimizer and schedule and trains as configured.",
+    )
+    cols[1].download_button(
+        "Notebook (.ipynb)",
+        partial(export_notebook, record.config, title),
+        file_name=f"{rid}.ipynb",
+        mime="application/x-ipynb+json",
+        key=f"{KEY}.notebook",
+    )
+    cols[2].download_button(
+        "Model (ONNX)",
+        partial(_onnx, model) if mine else b"",
+        file_name=f"{rid}.onnx",
+        mime="application/octet-stream",
+        key=f"{KEY}.onnx",
+        disabled=not mine,
+        help="Checked against PyTorch in onnxruntime before you get it."
+        if mine
+        else "Only the run's owner can download its weights.",
+    )
+    cols[3].download_button(
+        "Metrics (TensorBoard)",
+        partial(_tensorboard, rid),
+        file_name=f"{rid}-tensorboard.zip",
+        mime="application/zip",
+        key=f"{KEY}.tensorboard",
+        help="Unzip, then: tensorboard --logdir <folder>",
+    )

@@ -1,0 +1,127 @@
+"""The Try page: a trained run's model answers a new input of each kind, and can be taken away."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.config import RunConfig
+from core.data.base import DataConfig
+from core.models import CNNConfig, MLPConfig, RNNConfig, TransformerConfig
+from core.trainer import TrainConfig
+from pages.ui import state
+from tests.pages.conftest import OWNER, open_page, run
+
+SMALL = TrainConfig(epochs=1, batch_size=32)
+RUNS = {
+    "point": RunConfig(
+        data=DataConfig(name="spiral", n_samples=200), model=MLPConfig(hidden=(8,)), train=SMALL
+    ),
+    "image": RunConfig(
+        data=DataConfig(name="digits", n_samples=200), model=CNNConfig(channels=(4,)), train=SMALL
+    ),
+    "prompt": RunConfig(
+        data=DataConfig(name="text", n_samples=100, seq_len=16),
+        model=RNNConfig(cell="lstm", hidden_size=8),
+        train=SMALL,
+    ),
+    "sequence": RunConfig(
+        data=DataConfig(name="reverse", n_samples=60, seq_len=4),
+        model=TransformerConfig(d_model=8, n_heads=2, n_layers=1, d_ff=8),
+        train=SMALL,
+    ),
+}
+
+
+def texts(elements) -> str:
+    return " ".join(str(e.value) for e in elements)
+
+
+def trained_page(app: AppTest, kind: str, owner: str = OWNER) -> tuple[AppTest, str]:
+    run(app)
+    reg = state.registry()
+    run_id = reg.start(RUNS[kind], owner=owner, shared=owner != OWNER)
+    assert reg.wait(run_id, timeout=120).status == "completed"
+    app.query_params[state.RUN] = run_id
+    return open_page(app, "pages/try_model.py"), run_id
+
+
+def test_a_toy_model_answers_a_typed_point(app: AppTest) -> None:
+    at, _ = trained_page(app, "point")
+    at.number_input(key="try.x").set_value(0.5)
+    at.number_input(key="try.y").set_value(-0.5)
+    run(at)
+    assert any(c.key == "try.boundary" for c in at.get("plotly_chart"))
+    assert any(c.key == "try.bars" for c in at.get("plotly_chart"))
+
+
+def test_an_image_model_answers_an_uploaded_picture(app: AppTest) -> None:
+    at, _ = trained_page(app, "image")
+    assert at.segmented_control(key="try.how").value == "Draw"
+    at.segmented_control(key="try.how").set_value("Upload")
+    run(at)
+    assert "Draw something" in texts(at.info)  # nothing uploaded yet
+    keys = [c.key for c in at.get("plotly_chart")]
+    assert "try.seen" not in keys
+
+
+def test_a_text_model_continues_a_prompt(app: AppTest) -> None:
+    at, _ = trained_page(app, "prompt")
+    at.text_area(key=at.text_area[0].key).set_value("the ")
+    at.slider(key="try.length").set_value(30)
+    run(at)
+    code = texts(at.code)
+    assert code.startswith("the ") and len(code) >= 34
+    at.text_area(key=at.text_area[0].key).set_value("\u4e2d")  # never seen in training
+    run(at)
+    assert "never saw" in texts(at.error)
+
+
+def test_a_sequence_model_answers_a_sequence(app: AppTest) -> None:
+    at, _ = trained_page(app, "sequence")
+    assert "in:" in texts(at.code) and "out:" in texts(at.code)
+    at.text_input(key=at.text_input[0].key).set_value("0")
+    run(at)
+    assert "symbols long" in texts(at.error)
+
+
+def test_the_api_command_and_downloads_and_weights_only_for_the_owner(app: AppTest) -> None:
+    at, run_id = trained_page(app, "point", owner="teacher-key")
+    assert f"/models/{run_id}/predict" in texts(at.code)
+    onnx = next(b for b in at.get("download_button") if b.proto.label == "Model (ONNX)")
+    assert onnx.proto.disabled and "owner" in onnx.proto.help
+    script = next(
+        b for b in at.get("download_button") if b.proto.label.startswith("Training script")
+    )
+    assert not script.proto.disabled
+
+
+def test_without_trained_runs_the_page_says_how_to_get_one(app: AppTest) -> None:
+    at = open_page(app, "pages/try_model.py")
+    assert "No trained model yet" in texts(at.info)
+
+
+@pytest.mark.parametrize("kind", ["image"])
+def test_the_dashboard_links_a_finished_run_to_the_try_page(app: AppTest, kind: str) -> None:
+    run(app)
+    reg = state.registry()
+    run_id = reg.start(RUNS[kind], owner=OWNER)
+    reg.wait(run_id, timeout=120)
+    app.session_state[state.RUN_ID] = run_id
+    at = open_page(app, "pages/playground.py")
+    links = [e for e in at.get("page_link") if "Try this model" in e.proto.label]
+    assert links
+
+
+def test_a_drawing_is_centred_on_its_ink_like_the_training_digits() -> None:
+    import numpy as np
+
+    from pages.ui.trying import centred
+
+    canvas = np.zeros((240, 240, 3), dtype=np.uint8)
+    canvas[10:50, 200:210] = 255  # a small stroke in the top-right corner
+    out = centred(canvas)
+    assert out.shape[0] == out.shape[1] < 100
+    ink = np.argwhere(out.max(axis=-1) > 0)
+    middle = (ink.min(axis=0) + ink.max(axis=0)) / 2
+    assert np.allclose(middle, (out.shape[0] - 1) / 2, atol=2)
