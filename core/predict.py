@@ -10,12 +10,14 @@ the person who sent it (the API turns it into a 422, the page into a message):
 - images: {"image": rows of pixels, 0-255 or 0-1, grey (H, W) or colour (H, W, 3), any size}
 - text models: {"prompt": "...", "length": 40, "temperature": 0.8, "top_k": 5}
 - sequence tasks: {"sequence": "abcab"} (symbols of the task's alphabet)
+- series forecasting: {"series": [0.1, 0.4, ...]} (the last values seen, oldest first)
+- tables (CSV): {"row": {"column": value, ...}} (a missing column is a missing value)
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ import torch.nn.functional as F
 from core.config import RunConfig
 from core.data import load_dataset
 from core.data.base import DataBundle
+from core.data.files import resolve_upload
 from core.models import build_model
 from core.store import RunStore
 
@@ -46,7 +49,7 @@ class Trained:
 
     @property
     def input_kind(self) -> str:
-        """What `predict` expects: "point", "image", "prompt" or "sequence"."""
+        """What `predict` expects: "point", "image", "prompt", "sequence", "series" or "row"."""
         spec = self.data.spec
         if spec.input_kind == "image":
             return "image"
@@ -54,8 +57,12 @@ class Trained:
             return "prompt"
         if spec.input_kind == "tokens":
             return "sequence"
+        if spec.input_kind == "series":
+            return "series"
         if "featurize" in self.data.extras:
             return "point"
+        if "encoder" in self.data.extras:
+            return "row"
         return "unsupported"
 
     def describe(self) -> dict[str, Any]:
@@ -71,6 +78,11 @@ class Trained:
         }
         if spec.class_names:
             out["classes"] = list(spec.class_names)
+        if self.input_kind == "row":
+            encoder = self.data.extras["encoder"]
+            out["columns"] = {
+                c.name: "number" if c.numeric else list(c.levels) for c in encoder.columns
+            }
         if spec.vocab:
             out["vocabulary"] = "".join(spec.vocab) if self.input_kind == "prompt" else None
             if self.input_kind == "sequence":
@@ -86,7 +98,8 @@ def load_trained(store: RunStore, run_id: str, device: str = "cpu") -> Trained:
     checkpoint = store.checkpoint_path(run_id)
     if not checkpoint.is_file():
         raise ValueError(f"run {run_id} has no saved weights (it is {view.status})")
-    return trained_from(view.config, checkpoint, run_id, device)
+    cfg = replace(view.config, data=resolve_upload(view.config.data, store.uploads_dir))
+    return trained_from(cfg, checkpoint, run_id, device)
 
 
 def trained_from(
@@ -113,6 +126,8 @@ def predict(trained: Trained, raw: dict[str, Any]) -> dict[str, Any]:
         "image": _predict_image,
         "prompt": _predict_text,
         "sequence": _predict_sequence,
+        "row": _predict_row,
+        "series": _predict_series,
     }.get(kind)
     if handler is None:
         raise ValueError(f"predicting for {trained.data.spec.name} data is not offered")
@@ -253,6 +268,38 @@ def _predict_sequence(trained: Trained, raw: dict[str, Any]) -> dict[str, Any]:
     if spec.task == "tokens":
         return {"sequence": seq, "output": "".join(spec.vocab[int(i)] for i in out.argmax(-1))}
     return {"sequence": seq, **_scores(trained, out)}
+
+
+def _predict_series(trained: Trained, raw: dict[str, Any]) -> dict[str, Any]:
+    steps = trained.data.spec.input_shape[0]
+    series = _numbers(raw["series"], "series")
+    if series.shape != (steps,):
+        raise ValueError(f"series must be {steps} numbers, got shape {list(series.shape)}")
+    out = trained.model(series.view(1, steps, 1))[0]
+    return {"series": series.tolist(), "forecast": [round(float(v), 6) for v in out.flatten()]}
+
+
+def _predict_row(trained: Trained, raw: dict[str, Any]) -> dict[str, Any]:
+    """One table row: {"row": {column: value}}; a missing column counts as a missing value."""
+    import pandas as pd
+
+    row = raw["row"]
+    encoder = trained.data.extras["encoder"]
+    if not isinstance(row, dict):
+        raise ValueError("row must be an object of column: value")
+    known = {c.name for c in encoder.columns}
+    unknown = sorted(set(row) - known)
+    if unknown:
+        raise ValueError(f"unknown column(s) {unknown}; the columns are {sorted(known)}")
+    for c in encoder.columns:
+        value = row.get(c.name)
+        if c.numeric and value is not None and not isinstance(value, int | float):
+            raise ValueError(f"{c.name} takes a number, got {value!r}")
+        if c.numeric and isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{c.name} is NaN or infinite")
+    frame = pd.DataFrame([{c.name: row.get(c.name) for c in encoder.columns}], dtype=object)
+    x = torch.from_numpy(encoder.encode(frame))
+    return {"row": row, **_scores(trained, trained.model(x)[0])}
 
 
 def _bounded_int(value: Any, what: str, lo: int, hi: int) -> int:

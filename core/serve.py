@@ -107,6 +107,13 @@ def curl_command(
     )
 
 
+def _plain(value: Any) -> Any:
+    """A pandas/numpy cell as a JSON value (NaN: null)."""
+    if hasattr(value, "item"):
+        value = value.item()
+    return None if isinstance(value, float) and value != value else value
+
+
 def example_input(trained: Trained) -> dict[str, Any]:
     """A valid input for this run's predict, taken from its validation data."""
     kind, data = trained.input_kind, trained.data
@@ -117,4 +124,10 @@ def example_input(trained: Trained) -> dict[str, Any]:
         return {"image": [[0] * w for _ in range(h)] if c == 1 else [[[0, 0, 0]] * w] * h}
     if kind == "prompt":
         return {"prompt": "".join(data.spec.vocab[i] for i in data.x_val[0][:12]), "length": 40}
+    if kind == "series":
+        return {"series": [round(float(v), 3) for v in data.x_val[0].flatten()]}
+    if kind == "row":
+        first = data.extras["raw_val"].iloc[0]
+        target = data.extras["target"]
+        return {"row": {str(k): _plain(v) for k, v in first.items() if str(k) != target}}
     return {"sequence": "".join(data.spec.vocab[i] for i in data.x_val[0])}

@@ -60,6 +60,11 @@ class StoreError(OSError):
     """The run store's folder cannot be used (missing rights, not a folder, ...)."""
 
 
+def uploads_dir(root: str | os.PathLike) -> Path:
+    """Where the app keeps visitors' uploads (`upload:<name>` in a run's config) in a store."""
+    return Path(root) / "uploads"
+
+
 @dataclass(frozen=True)
 class RunRecord:
     """A stored run's row, without the (larger) snapshot."""
@@ -167,6 +172,10 @@ class RunStore:
 
     def run_dir(self, run_id: str) -> Path:
         return self.root / "runs" / run_id
+
+    @property
+    def uploads_dir(self) -> Path:
+        return uploads_dir(self.root)
 
     def checkpoint_path(self, run_id: str) -> Path:
         return self.run_dir(run_id) / "final.pt"

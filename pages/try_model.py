@@ -27,16 +27,21 @@ if not records:
     st.stop()
 
 by_id = {r.run_id: r for r in records}
-asked = st.query_params.get(state.RUN, "")
 ids = list(by_id)
+# A `run=` this page did not write itself is a link (or the dashboard's "Try this model"): it
+# picks the run; afterwards the picker owns the choice and the address follows it.
+asked = st.query_params.get(state.RUN, "")
+if asked in by_id and asked != st.session_state.get("try.url_run"):
+    st.session_state["try.run"] = asked
+if st.session_state.get("try.run") not in by_id:
+    st.session_state["try.run"] = ids[0]
 run_id = st.selectbox(
     "Run",
     ids,
-    index=ids.index(asked) if asked in by_id else 0,
     format_func=lambda rid: f"{rid} · {describe(by_id[rid].config)}",
     key="try.run",
 )
-st.query_params[state.RUN] = run_id
+st.query_params[state.RUN] = st.session_state["try.url_run"] = run_id
 record = by_id[run_id]
 try:
     model = load(run_id)
@@ -51,7 +56,7 @@ st.caption(
 )
 render = INPUTS.get(model.input_kind)
 if render is None:
-    st.info(f"Trying a model on {spec.name} data takes its own form; export it below instead.")
+    st.error(f"**This run's model cannot be tried here.** ({spec.name} data)")
 else:
     render(model, run_id)
 

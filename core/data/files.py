@@ -69,6 +69,17 @@ def store_upload(content: bytes, filename: str, uploads: Path, kind: str) -> str
     return UPLOAD + name
 
 
+def resolve_upload(data: DataConfig, uploads: Path) -> DataConfig:
+    """`data` with an `upload:<name>` reference turned into its file under `uploads` (a stored
+    run's config read back by the CLI, the API or the Try page); other paths are left alone."""
+    if not data.path.startswith(UPLOAD):
+        return data
+    name = data.path[len(UPLOAD) :]
+    if not _NAME.match(name):
+        raise ValueError(f"not an upload reference: {data.path!r}")
+    return replace(data, path=str(uploads / name))
+
+
 @dataclass(frozen=True)
 class FilePolicy:
     """Where a visitor's run may read files: `uploads` (theirs) and `datasets` (the server's)."""

@@ -6,6 +6,7 @@ the message as is.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -70,21 +71,59 @@ def _is_classification(target: pd.Series) -> bool:
     return bool(np.all(values == np.round(values))) and target.nunique() <= MAX_CLASSES
 
 
-def encode_features(frame: pd.DataFrame, train_rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
+@dataclass(frozen=True)
+class ColumnCode:
+    """How one feature column becomes numbers: standardized, or one-hot over its levels."""
+
+    name: str
+    numeric: bool
+    median: float = 0.0
+    mean: float = 0.0
+    std: float = 1.0
+    levels: tuple[str, ...] = ()
+
+    def encode(self, series: pd.Series) -> np.ndarray:
+        """(N, width) float block for this column's values (new rows use the training stats)."""
+        if self.numeric:
+            values = pd.to_numeric(series, errors="coerce").astype(float).fillna(self.median)
+            return ((values - self.mean) / self.std).to_numpy()[:, None]
+        labels = series.astype(str).where(series.notna(), "missing")
+        return (labels.to_numpy()[:, None] == np.array(self.levels)[None, :]).astype(float)
+
+    @property
+    def names(self) -> list[str]:
+        return [self.name] if self.numeric else [f"{self.name}={lv}" for lv in self.levels]
+
+
+@dataclass(frozen=True)
+class TableEncoder:
+    """The feature encoding fitted on the training rows, reusable for rows a visitor types."""
+
+    columns: tuple[ColumnCode, ...]
+
+    def encode(self, frame: pd.DataFrame) -> np.ndarray:
+        blocks = [c.encode(frame[c.name]) for c in self.columns]
+        return np.concatenate(blocks, axis=1).astype(np.float32)
+
+    @property
+    def names(self) -> list[str]:
+        return [n for c in self.columns for n in c.names]
+
+
+def fit_encoder(frame: pd.DataFrame, train_rows: np.ndarray) -> TableEncoder:
     """Numeric columns -> standardized with training mean/std (NaN -> training median);
-    other columns -> one-hot (NaN -> "missing"). Returns (N, F) float32 and the column names."""
-    blocks, names = [], []
+    other columns -> one-hot (NaN -> "missing")."""
+    codes = []
     for col in frame.columns:
         series = frame[col]
         if _is_number(series):
             values = series.astype(float)
             train = values.iloc[train_rows]
-            median = train.median() if train.notna().any() else 0.0
-            values = values.fillna(median)
-            mean, std = values.iloc[train_rows].mean(), values.iloc[train_rows].std()
+            median = float(train.median()) if train.notna().any() else 0.0
+            filled = values.fillna(median).iloc[train_rows]
+            mean, std = float(filled.mean()), float(filled.std())
             std = std if std > 1e-12 and np.isfinite(std) else 1.0
-            blocks.append(((values - mean) / std).to_numpy()[:, None])
-            names.append(str(col))
+            codes.append(ColumnCode(str(col), True, median, mean, std))
             continue
         labels = series.astype(str).where(series.notna(), "missing")
         levels = sorted(labels.unique())
@@ -93,9 +132,8 @@ def encode_features(frame: pd.DataFrame, train_rows: np.ndarray) -> tuple[np.nda
                 f"column {col!r} has {len(levels)} different values (more than {MAX_LEVELS}); "
                 "it looks like an id or free text, drop it from the CSV"
             )
-        blocks.append((labels.to_numpy()[:, None] == np.array(levels)[None, :]).astype(float))
-        names.extend(f"{col}={level}" for level in levels)
-    return np.concatenate(blocks, axis=1).astype(np.float32), names
+        codes.append(ColumnCode(str(col), False, levels=tuple(levels)))
+    return TableEncoder(tuple(codes))
 
 
 def split_target(frame: pd.DataFrame, name: str) -> tuple[pd.DataFrame, pd.Series]:
@@ -142,10 +180,12 @@ def load_csv(cfg: DataConfig, seed: int) -> DataBundle:
     g = torch.Generator().manual_seed(seed)
     rows = torch.arange(len(target))
     train_rows, _, val_rows, _ = split(rows, rows, cfg.val_fraction, g)
-    x_np, columns = encode_features(features, train_rows.numpy())
-    x = torch.from_numpy(x_np)  # (N, F)
+    encoder = fit_encoder(features, train_rows.numpy())
+    columns = encoder.names
+    x = torch.from_numpy(encoder.encode(features.rename(columns=str)))  # (N, F)
     y, spec_fields, extras = encode_target(target, train_rows.numpy())
     extras.update(
+        encoder=encoder,
         columns=tuple(columns),
         raw_columns=tuple(map(str, features.columns)),
         target=str(target.name),

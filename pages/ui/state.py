@@ -26,6 +26,7 @@ from core.config import RunConfig
 from core.data.files import FilePolicy
 from core.run_state import RunState
 from core.runs import DEFAULT_ROOT, RunRegistry
+from core.store import uploads_dir
 from core.urlstate import config_from_query, config_to_query, is_config_key
 
 FRAMED = "state.framed"
@@ -72,7 +73,7 @@ def _registry(root: str) -> RunRegistry:
     # A class's server: runs of a visitor whose pages have not run for this long are stopped.
     # Visitors read only what they upload and the administrator's dataset folder, never a path.
     files = FilePolicy(
-        Path(root) / "uploads", Path(os.environ.get("BPL_DATASETS_DIR", "data")).resolve()
+        uploads_dir(root), Path(os.environ.get("BPL_DATASETS_DIR", "data")).resolve()
     )
     return RunRegistry(root, idle_stop_s=IDLE_STOP_MIN * 60, files=files)
 

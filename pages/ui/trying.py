@@ -25,7 +25,12 @@ from core.serve import curl_command, example_input
 from core.store import RunRecord
 from pages.ui import state
 from pages.ui.dashboard.charting import chart
-from pages.ui.figures.trying import boundary_with_point, probability_bars, seen_image
+from pages.ui.figures.trying import (
+    boundary_with_point,
+    forecast_figure,
+    probability_bars,
+    seen_image,
+)
 
 KEY = "try"
 CANVAS_PX = 240
@@ -68,27 +73,35 @@ def answer(model: Trained, raw: dict) -> dict | None:
 
 # -- one input per kind ------------------------------------------------------------------------
 def try_point(model: Trained, run_id: str) -> None:
-    x0, x1, y0, y1 = model.data.extras["bounds"]
-    left, right = st.columns(2)
-    x = left.number_input(
-        "x", min_value=x0, max_value=x1, value=round((x0 + x1) / 2, 2), key=f"{KEY}.x"
-    )
-    y = right.number_input(
-        "y", min_value=y0, max_value=y1, value=round((y0 + y1) / 2, 2), key=f"{KEY}.y"
-    )
-    out = answer(model, {"point": [x, y]})
+    bounds = model.data.extras["bounds"]  # (xmin, xmax[, ymin, ymax])
+    axes = ["x", "y"][: len(bounds) // 2]
+    cols = st.columns(len(axes))
+    point = [
+        col.number_input(
+            name,
+            min_value=lo,
+            max_value=hi,
+            value=round((lo + hi) / 2, 2),
+            key=f"{KEY}.{name}",
+        )
+        for col, name, lo, hi in zip(cols, axes, bounds[::2], bounds[1::2], strict=True)
+    ]
+    out = answer(model, {"point": point})
     if out is None:
         return
+    if "values" in out:
+        st.metric("The model says", f"{out['values'][0]:.4g}")
+        return
     saved_at = state.registry().store.checkpoint_path(run_id).stat().st_mtime
-    said = out.get("prediction", ", ".join(f"{v:.3g}" for v in out.get("values", [])))
     grid_col, bars_col = st.columns([3, 2])
     with grid_col:
-        chart(
-            boundary_with_point(_grid(run_id, saved_at), (x, y), f"class {said}"), f"{KEY}.boundary"
-        )
-    if "probabilities" in out:
-        with bars_col:
-            chart(probability_bars(out["probabilities"]), f"{KEY}.bars")
+        if len(point) == 2:
+            figure = boundary_with_point(_grid(run_id, saved_at), tuple(point), out["prediction"])
+            chart(figure, f"{KEY}.boundary")
+        else:
+            st.metric("The model says", out["prediction"])
+    with bars_col:
+        chart(probability_bars(out["probabilities"]), f"{KEY}.bars")
 
 
 def _canvas_pixels(run_id: str) -> np.ndarray | None:
@@ -206,7 +219,59 @@ def try_sequence(model: Trained, run_id: str) -> None:
         chart(probability_bars(out["probabilities"]), f"{KEY}.bars")
 
 
-INPUTS = {"point": try_point, "image": try_image, "prompt": try_prompt, "sequence": try_sequence}
+def try_series(model: Trained, run_id: str) -> None:
+    example = example_input(model)["series"]
+    text = st.text_input(
+        f"The last {len(example)} values, oldest first (comma-separated)",
+        value=", ".join(f"{v:g}" for v in example),
+        key=f"{KEY}.series.{run_id}",
+    )
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        st.error("**Write numbers separated by commas**, e.g. 0.1, 0.5, 0.9.")
+        return
+    out = answer(model, {"series": values})
+    if out is not None:
+        chart(forecast_figure(out["series"], out["forecast"]), f"{KEY}.forecast")
+
+
+def try_row(model: Trained, run_id: str) -> None:
+    """One input per column of the table: numbers as numbers, categories as their choices."""
+    example = example_input(model)["row"]
+    encoder = model.data.extras["encoder"]
+    row: dict = {}
+    cols = st.columns(min(3, max(1, len(encoder.columns))))
+    for i, code in enumerate(encoder.columns):
+        key, col = f"{KEY}.row.{run_id}.{code.name}", cols[i % len(cols)]
+        value = example.get(code.name)
+        if code.numeric:
+            row[code.name] = col.number_input(
+                code.name, value=float(value) if value is not None else code.median, key=key
+            )
+        else:
+            options = list(code.levels)
+            shown = str(value) if value is not None else "missing"
+            index = options.index(shown) if shown in options else 0
+            row[code.name] = col.selectbox(code.name, options, index=index, key=key)
+    out = answer(model, {"row": row})
+    if out is None:
+        return
+    if "probabilities" in out:
+        st.metric(f"The model says ({model.data.extras['target']})", out["prediction"])
+        chart(probability_bars(out["probabilities"]), f"{KEY}.bars")
+    else:
+        st.metric(f"The model says ({model.data.extras['target']})", f"{out['values'][0]:.4g}")
+
+
+INPUTS = {
+    "point": try_point,
+    "image": try_image,
+    "prompt": try_prompt,
+    "sequence": try_sequence,
+    "series": try_series,
+    "row": try_row,
+}
 
 
 # -- handing the model on ------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.config import RunConfig
 from core.data.base import DataConfig
+from core.data.files import store_upload
 from core.models import CNNConfig, MLPConfig, RNNConfig, TransformerConfig
 from core.trainer import TrainConfig
 from pages.ui import state
@@ -125,3 +126,68 @@ def test_a_drawing_is_centred_on_its_ink_like_the_training_digits() -> None:
     ink = np.argwhere(out.max(axis=-1) > 0)
     middle = (ink.min(axis=0) + ink.max(axis=0)) / 2
     assert np.allclose(middle, (out.shape[0] - 1) / 2, atol=2)
+
+
+def _trained_run(app: AppTest, cfg: RunConfig) -> AppTest:
+    run(app)
+    reg = state.registry()
+    run_id = reg.start(cfg, owner=OWNER)
+    assert reg.wait(run_id, timeout=120).status == "completed"
+    app.query_params[state.RUN] = run_id
+    return open_page(app, "pages/try_model.py")
+
+
+def test_a_table_model_gets_one_input_per_column(app: AppTest, tmp_path) -> None:
+    rows = ["size,colour,kind"] + [
+        f"{i},{'red' if i % 3 else 'blue'},{'big' if i > 20 else 'small'}" for i in range(60)
+    ]
+    run(app)
+    ref = store_upload(
+        ("\n".join(rows) + "\n").encode(), "t.csv", state.registry().files.uploads, "csv"
+    )
+    at = _trained_run(app, RunConfig(data=DataConfig(name="csv", path=ref), train=SMALL))
+    assert {w.label for w in at.number_input} >= {"size"}
+    assert at.selectbox(key=next(s.key for s in at.selectbox if s.label == "colour")).options == [
+        "blue",
+        "red",
+    ]
+    assert "The model says (kind)" in [m.label for m in at.metric]
+
+
+def test_a_forecaster_and_a_one_dimensional_toy_answer(app: AppTest) -> None:
+    at = _trained_run(
+        app,
+        RunConfig(
+            data=DataConfig(name="sine_forecast", n_samples=100, seq_len=8),
+            model=RNNConfig(hidden_size=8),
+            train=SMALL,
+        ),
+    )
+    assert any(c.key == "try.forecast" for c in at.get("plotly_chart"))
+    at.text_input(key=at.text_input[0].key).set_value("1, 2, x")
+    run(at)
+    assert "Write numbers" in texts(at.error)
+    at = _trained_run(
+        app,
+        RunConfig(
+            data=DataConfig(name="sine", n_samples=100), model=MLPConfig(hidden=(8,)), train=SMALL
+        ),
+    )
+    assert [w.label for w in at.number_input] == ["x"]
+    assert [m.label for m in at.metric] == ["The model says"]
+
+
+def test_the_run_picker_and_the_address_agree(app: AppTest) -> None:
+    """A `run=` link picks the run; choosing another in the picker moves the address along, and a
+    new link picks again."""
+    at, first = trained_page(app, "point")
+    reg = state.registry()
+    second = reg.start(RUNS["point"], owner=OWNER)
+    reg.wait(second, timeout=120)
+    run(at)
+    at.selectbox(key="try.run").set_value(second)
+    run(at)
+    assert at.query_params[state.RUN] == [second] or at.query_params[state.RUN] == second
+    at.query_params[state.RUN] = first
+    run(at)
+    assert at.selectbox(key="try.run").value == first

@@ -54,7 +54,7 @@ def seen_image(seen: list, mean: tuple[float, ...], std: tuple[float, ...]) -> g
 
 def boundary_with_point(grid: dict, point: tuple[float, float], answer: str) -> go.Figure:
     """The trained model's decision boundary over the data, its training points, and one point."""
-    fig = new_figure(f"Your point: {answer}", "x", "y", "try.boundary")
+    fig = new_figure(f"Your point: class {answer}", "x", "y", "try.boundary")
     fig.add_heatmap(
         x=grid["static_xs"],
         y=grid["static_ys"],
@@ -92,4 +92,26 @@ def boundary_with_point(grid: dict, point: tuple[float, float], answer: str) -> 
     )
     fig.update_yaxes(scaleanchor="x")
     fig.update_layout(height=460, showlegend=True)
+    return fig
+
+
+def forecast_figure(series: list[float], forecast: list[float]) -> go.Figure:
+    """The values given (history) and the model's next values (prediction), on one time axis."""
+    fig = new_figure("The model's forecast", "time step", "value", "try.forecast")
+    n = len(series)
+    fig.add_scatter(
+        x=list(range(n)),
+        y=series,
+        mode="lines+markers",
+        name="your values",
+        line=dict(color=theme.HISTORY),
+    )
+    fig.add_scatter(
+        x=list(range(n - 1, n + len(forecast))),
+        y=[series[-1], *forecast],
+        mode="lines+markers",
+        name="forecast",
+        line=dict(color=theme.PRED),
+    )
+    fig.update_layout(height=360)
     return fig
