@@ -10,6 +10,7 @@ from typing import Any
 
 from core.data.base import DataConfig
 from core.device import DeviceName
+from core.finetune import FinetuneConfig
 from core.models.base import ModelConfig
 from core.optim import OptimConfig
 from core.serialize import from_dict, from_json, to_dict, to_json
@@ -30,6 +31,7 @@ class RunConfig:
     model: ModelConfig = field(default_factory=_default_model)
     optim: OptimConfig = field(default_factory=OptimConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
     seed: int = field(default=0, metadata={"min": 0, "max": 2**31 - 1, "help": "Random seed."})
     device: DeviceName = field(default="auto", metadata={"help": "Where to train."})
 

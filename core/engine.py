@@ -19,6 +19,7 @@ from core.data import load_dataset
 from core.data.base import DataBundle
 from core.device import pick_device
 from core.events import Event
+from core.finetune import apply_finetune, checkpoint_file
 from core.models import build_model
 from core.optim import build_optimizer
 from core.plan import validate_config
@@ -42,8 +43,10 @@ def prepare(cfg: RunConfig) -> Prepared:
     device = pick_device(cfg.device)
     data = load_dataset(cfg.data, cfg.seed)
     task = make_task(data.spec, cfg.train.loss)
-    model = build_model(cfg.model, data.spec, seed=cfg.seed).to(device)
-    return Prepared(data, model, task, device)
+    model = build_model(cfg.model, data.spec, seed=cfg.seed)
+    if cfg.finetune.init_from:
+        apply_finetune(model, cfg.finetune, checkpoint_file(cfg.finetune))
+    return Prepared(data, model.to(device), task, device)
 
 
 def train_run(

@@ -16,6 +16,7 @@ from core.config import RunConfig
 from core.data import load_dataset_shared
 from core.data.base import DataSpec
 from core.device import pick_device
+from core.finetune import apply_finetune, checkpoint_file
 from core.models import build_model
 from core.models.summary import ModelSummary, estimate_memory_bytes, estimate_work, summarize
 from core.optim import validate_optim
@@ -53,6 +54,8 @@ def plan_run(cfg: RunConfig, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> RunP
     data = load_dataset_shared(cfg.data, cfg.seed)  # the form may just have read it
     make_task(data.spec, cfg.train.loss)
     model = build_model(cfg.model, data.spec, seed=cfg.seed)
+    if cfg.finetune.init_from:  # the pre-trained weights must fit this model: say so before Start
+        apply_finetune(model, cfg.finetune, checkpoint_file(cfg.finetune))
     summary = summarize(model, data.spec)
     batch = min(cfg.train.batch_size, data.n_train)
     if batch < 2 and any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules()):

@@ -6,11 +6,12 @@ The home page offers them as one-click starters; the playground as a starting po
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from core.config import RunConfig
 from core.data.base import DataConfig
+from core.finetune import FinetuneConfig
 from core.models import CNNConfig, MLPConfig, RNNConfig, TransformerConfig
 from core.optim import OptimConfig
 from core.trainer import TrainConfig
@@ -84,3 +85,36 @@ def preset_config(name: str) -> RunConfig:
     if name not in PRESETS:
         raise ValueError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}")
     return PRESETS[name].config
+
+
+@dataclass(frozen=True)
+class FinetuneExample:
+    """The worked pre-train / fine-tune example: a CNN learns the digits 0-4 from all their
+    examples, then the digits 5-9 from 20 examples (a new head on the pre-trained layers), next
+    to the same model trained on those 20 examples from scratch."""
+
+    pretrain: RunConfig
+    few: DataConfig
+    train: TrainConfig
+    optim: OptimConfig
+
+    def pair(self, pretrained_run: str, seed: int = 0) -> tuple[RunConfig, RunConfig]:
+        """(fine-tuned from `pretrained_run`, the same from scratch) on the few examples."""
+        scratch = replace(
+            self.pretrain, data=self.few, train=self.train, optim=self.optim, seed=seed
+        )
+        start = FinetuneConfig(init_from=f"run:{pretrained_run}", new_head=True)
+        return replace(scratch, finetune=start), scratch
+
+
+FINETUNE_EXAMPLE = FinetuneExample(
+    pretrain=RunConfig(
+        data=DataConfig(name="digits", classes=(0, 1, 2, 3, 4), n_samples=1797),
+        model=CNNConfig(channels=(16, 32)),
+        optim=OptimConfig(name="adam", lr=3e-3),
+        train=TrainConfig(epochs=15, batch_size=32),
+    ),
+    few=DataConfig(name="digits", classes=(5, 6, 7, 8, 9), n_samples=40, val_fraction=0.5),
+    train=TrainConfig(epochs=10, batch_size=8),
+    optim=OptimConfig(name="adam", lr=1e-3),
+)

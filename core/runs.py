@@ -111,6 +111,8 @@ class RunRegistry:
         """
         if self.files is not None:
             self.files.check(cfg.data)
+            self.files.check_start_point(cfg.finetune.init_from)
+        self._check_source(cfg, owner)
         if plan is None:
             plan = plan_run(self.loadable(cfg), self.memory_budget)
         elif plan.estimated_bytes > self.memory_budget:
@@ -137,8 +139,26 @@ class RunRegistry:
         return run_id
 
     def loadable(self, cfg: RunConfig) -> RunConfig:
-        """`cfg` as the data loaders read it: uploads and the dataset folder as server paths."""
-        return cfg if self.files is None else replace(cfg, data=self.files.resolve(cfg.data))
+        """`cfg` as the loaders read it: uploads, the dataset folder and a `run:<id>` to start
+        from as server paths (a config a visitor sees keeps the references)."""
+        if self.files is not None:
+            cfg = replace(cfg, data=self.files.resolve(cfg.data))
+        source = cfg.finetune.source_run
+        if source:
+            checkpoint = self.store.checkpoint_path(source)
+            if not checkpoint.is_file():
+                raise ValueError(f"run {source} has no saved weights to start from")
+            cfg = replace(cfg, finetune=replace(cfg.finetune, init_from=str(checkpoint)))
+        return cfg
+
+    def _check_source(self, cfg: RunConfig, owner: str) -> None:
+        """A visitor fine-tunes from their own runs or shared ones, not from another's."""
+        source = cfg.finetune.source_run
+        if not source or self.files is None:
+            return
+        state = self.get(source)
+        if state is None or not (state.base.owner == owner or state.base.shared):
+            raise ValueError(f"run {source} is not yours or shared, so it cannot be a start point")
 
     def _running_by_owner(self) -> Counter[str]:
         holding = [*self._workers, *self._launching]

@@ -43,9 +43,7 @@ with st.sidebar:
     errors = configure(cfg, disabled=read_only, hidden=state.hidden_controls())
 state.sync_url(cfg)
 
-plan, plan_error = (
-    run_plan(registry.loadable(cfg), registry.memory_budget) if not errors else (None, "")
-)
+plan, plan_error = run_plan(cfg, registry) if not errors else (None, "")
 problem = "; ".join(errors) or plan_error
 if actions.start_requested() and not problem and not read_only:
     started = actions.start_run(cfg, plan)

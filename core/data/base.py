@@ -56,10 +56,36 @@ class DataConfig:
     n_classes: int = field(
         default=3, metadata={"min": 2, "max": 10, "help": "Number of classes (blobs)."}
     )
+    classes: tuple[int, ...] = field(
+        default=(),
+        metadata={
+            "min": 0,
+            "max": 9,
+            "max_len": 10,
+            "help": "Keep only these classes, e.g. 0,1,2,3,4 (empty: all). For fine-tuning demos.",
+        },
+    )
     image_size: int = field(
         default=28,
         metadata={"min": 8, "max": 64, "help": "Side in pixels your images are scaled to."},
     )
+
+
+def keep_classes(
+    x: torch.Tensor, y: torch.Tensor, names: tuple[str, ...], classes: tuple[int, ...]
+) -> tuple[torch.Tensor, torch.Tensor, tuple[str, ...]]:
+    """Only the examples of `classes` (all when empty), relabelled 0..k-1 in the order given."""
+    if not classes:
+        return x, y, names
+    if len(set(classes)) != len(classes) or len(classes) < 2:
+        raise ValueError(f"classes must be at least 2 different class ids, got {list(classes)}")
+    unknown = [c for c in classes if not 0 <= c < len(names)]
+    if unknown:
+        raise ValueError(f"classes {unknown} do not exist here (ids 0 to {len(names) - 1})")
+    keep = torch.isin(y, torch.tensor(classes))
+    relabel = torch.full((len(names),), -1, dtype=torch.int64)
+    relabel[torch.tensor(classes)] = torch.arange(len(classes))
+    return x[keep], relabel[y[keep]], tuple(names[c] for c in classes)
 
 
 class DatasetMissingError(ValueError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from core.data.base import DataBundle, DataConfig, DatasetEntry, DataSpec, split
+from core.data.base import DataBundle, DataConfig, DatasetEntry, DataSpec, keep_classes, split
 from core.data.vision import standardize_images
 
 DIGIT_NAMES = tuple(str(i) for i in range(10))
@@ -17,6 +17,7 @@ def load_digits(cfg: DataConfig, seed: int) -> DataBundle:
     raw = sk_load_digits()
     images = torch.tensor(raw.images, dtype=torch.float32)[:, None] / 16.0  # (N, 1, 8, 8) in [0, 1]
     labels = torch.tensor(raw.target, dtype=torch.int64)
+    images, labels, names = keep_classes(images, labels, DIGIT_NAMES, cfg.classes)
     g = torch.Generator().manual_seed(seed)
     keep = torch.randperm(len(labels), generator=g)[: cfg.n_samples]
     x_train, y_train, x_val, y_val = split(images[keep], labels[keep], cfg.val_fraction, g)
@@ -26,9 +27,9 @@ def load_digits(cfg: DataConfig, seed: int) -> DataBundle:
         task="classification",
         input_kind="image",
         input_shape=(1, 8, 8),
-        n_outputs=10,
+        n_outputs=len(names),
         sample_kind="images",
-        class_names=DIGIT_NAMES,
+        class_names=names,
     )
     return DataBundle(spec, x_train, y_train, x_val, y_val, extras)
 
@@ -41,7 +42,7 @@ ENTRIES = (
         "Small enough to train in seconds, yet real data: a simple network reaches about 95%, "
         "a small CNN a bit more.",
         load_digits,
-        ("n_samples", "val_fraction"),
+        ("n_samples", "val_fraction", "classes"),
         "images",
     ),
 )

@@ -103,6 +103,11 @@ class FilePolicy:
         if data.download:
             raise ValueError("downloading datasets is turned off on this server")
 
+    def check_start_point(self, init_from: str) -> None:
+        """A run to fine-tune from is named as `run:<id>`, never as a server file."""
+        if init_from and not init_from.startswith("run:"):
+            raise ValueError("on this server, a run starts from another run (run:<id>), not a file")
+
     def resolve(self, data: DataConfig) -> DataConfig:
         """`data` with its upload reference and dataset folder turned into server paths (for the
         loaders only: a config a visitor sees keeps the reference)."""

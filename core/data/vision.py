@@ -15,7 +15,14 @@ from pathlib import Path
 
 import torch
 
-from core.data.base import DataBundle, DataConfig, DatasetEntry, DatasetMissingError, DataSpec
+from core.data.base import (
+    DataBundle,
+    DataConfig,
+    DatasetEntry,
+    DatasetMissingError,
+    DataSpec,
+    keep_classes,
+)
 
 IDX_FILES = (
     "train-images-idx3-ubyte",
@@ -32,7 +39,7 @@ CIFAR_NAMES = (
     "airplane", "automobile", "bird", "cat", "deer",
     "dog", "frog", "horse", "ship", "truck",
 )  # fmt: skip
-IMAGE_PARAMS = ("n_samples", "val_fraction", "data_dir", "download")
+IMAGE_PARAMS = ("n_samples", "val_fraction", "classes", "data_dir", "download")
 
 
 @dataclass(frozen=True)
@@ -157,6 +164,8 @@ def load_images(name: str, cfg: DataConfig, seed: int) -> DataBundle:
     """Seeded subsets: `n_samples` training images; validation drawn from the official test set."""
     source = SOURCES[name]
     (train_x, train_y), (test_x, test_y) = _read(source, cfg)
+    train_x, train_y, names = keep_classes(train_x, train_y, source.class_names, cfg.classes)
+    test_x, test_y, _ = keep_classes(test_x, test_y, source.class_names, cfg.classes)
     g = torch.Generator().manual_seed(seed)
     n_val = min(max(1, round(cfg.n_samples * cfg.val_fraction)), len(test_y))
     train_idx = torch.randperm(len(train_y), generator=g)[: cfg.n_samples]
@@ -169,9 +178,9 @@ def load_images(name: str, cfg: DataConfig, seed: int) -> DataBundle:
         task="classification",
         input_kind="image",
         input_shape=tuple(x_train.shape[1:]),
-        n_outputs=len(source.class_names),
+        n_outputs=len(names),
         sample_kind="images",
-        class_names=source.class_names,
+        class_names=names,
     )
     return DataBundle(spec, x_train, train_y[train_idx], x_val, test_y[val_idx], extras)
 

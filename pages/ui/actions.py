@@ -98,5 +98,5 @@ def launch(cfg: RunConfig) -> None:
     """
     set_config(cfg)
     reg = registry()
-    plan, _ = run_plan(reg.loadable(cfg), reg.memory_budget)
+    plan, _ = run_plan(cfg, reg)
     start_run(cfg, plan)

@@ -24,6 +24,7 @@ from core.device import available_devices
 from core.models import MODELS, compatible_models, default_config
 from core.optim import OPTIMIZER_TITLES, OPTIMIZERS, OptimConfig
 from core.plan import RunPlan, plan_run, validate_config
+from core.runs import RunRegistry
 from core.serialize import from_json, to_json
 from core.tasks import losses_for
 from core.trainer import TrainConfig
@@ -74,21 +75,23 @@ def _plan(plan_json: str, memory_budget: int) -> tuple[RunPlan | None, str]:
         return None, str(err)
 
 
-def run_plan(cfg: RunConfig, memory_budget: int) -> tuple[RunPlan | None, str]:
+def run_plan(cfg: RunConfig, registry: RunRegistry) -> tuple[RunPlan | None, str]:
     """What the config will train (model summary, memory, data sizes), or why it cannot start.
 
     The plan (which loads the data and builds the model) is cached on the parts that shape it, so
     moving the learning rate or the epochs only re-runs the cheap range checks. Start hands this
-    plan to the registry: it is computed once per setup, not again on the click.
+    plan to the registry: it is computed once per setup, not again on the click. `cfg` is planned
+    as the registry will load it (uploads and a run to start from resolved to server files).
     """
     try:
         validate_config(cfg)
+        loadable = registry.loadable(cfg)
     except ValueError as err:
         return None, str(err)
     shaping = replace(
-        cfg, optim=OptimConfig(), seed=0, train=replace(cfg.train, epochs=1, max_steps=0)
+        loadable, optim=OptimConfig(), seed=0, train=replace(cfg.train, epochs=1, max_steps=0)
     )
-    return _plan(shaping.to_json(), memory_budget)
+    return _plan(shaping.to_json(), registry.memory_budget)
 
 
 # -- writing a change back into the config -----------------------------------------------------

@@ -1,0 +1,91 @@
+"""Pre-train, then fine-tune: start a run from another run's trained weights.
+
+`FinetuneConfig` says where the weights come from (`run:<id>` of a stored run; the CLI may also
+name a `.pt` file), which top-level layers stay frozen, and whether the output head is replaced
+(new classes, or a new task on the same inputs). `apply_finetune` loads the weights into a freshly
+built model before training; every mismatch is a ValueError that says what to change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn as nn
+
+RUN_REF = "run:"
+HEAD = "head"  # every architecture names its output layer `head` (core.models.layers.make_head)
+
+
+@dataclass(frozen=True)
+class FinetuneConfig:
+    """Start from trained weights (empty `init_from`: train from scratch)."""
+
+    init_from: str = field(
+        default="",
+        metadata={"help": "Start from this run's trained weights (run:<id>); empty: from scratch."},
+    )
+    freeze: tuple[str, ...] = field(
+        default=(),
+        metadata={"max_len": 16, "help": "Layers kept as pre-trained (not trained further)."},
+    )
+    new_head: bool = field(
+        default=False,
+        metadata={"help": "Replace the output layer with a fresh one (new classes or task)."},
+    )
+
+    @property
+    def source_run(self) -> str:
+        """The run id in `init_from` ("" if none or a file)."""
+        return self.init_from[len(RUN_REF) :] if self.init_from.startswith(RUN_REF) else ""
+
+
+def checkpoint_file(cfg: FinetuneConfig) -> str:
+    """The weights file `init_from` names, once the registry has resolved `run:<id>` to it."""
+    if cfg.init_from.startswith(RUN_REF):
+        raise ValueError(
+            f"{cfg.init_from} must be started through a run registry (it finds the file)"
+        )
+    return cfg.init_from
+
+
+def layer_names(model: nn.Module) -> list[str]:
+    """Top-level layers that hold parameters: what `freeze` may name."""
+    return [name for name, m in model.named_children() if any(True for _ in m.parameters())]
+
+
+def apply_finetune(model: nn.Module, cfg: FinetuneConfig, checkpoint: str) -> None:
+    """Load `checkpoint`'s weights into `model` (its head too unless `new_head`), then freeze."""
+    try:
+        state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    except (OSError, RuntimeError, ValueError) as err:
+        raise ValueError(f"could not read the pre-trained weights ({err})") from None
+    own = model.state_dict()
+    if cfg.new_head:
+        state = {k: v for k, v in state.items() if not k.startswith(HEAD + ".")}
+    missing = [k for k in own if k not in state and not (cfg.new_head and k.startswith(HEAD + "."))]
+    if missing or any(k not in own for k in state):
+        raise ValueError(
+            "the pre-trained run has a different architecture (layers "
+            f"{sorted(set(missing) | (set(state) - set(own)))[:4]} do not match); "
+            "use the same model settings as the run you start from"
+        )
+    wrong = [k for k, v in state.items() if v.shape != own[k].shape]
+    if wrong:
+        in_head = all(k.startswith(HEAD + ".") for k in wrong)
+        where = "the output layer" if in_head else wrong[0]
+        hint = " (tick 'new head' for a different number of classes)" if in_head else ""
+        raise ValueError(
+            f"{where} has a different shape in the pre-trained run{hint}: "
+            f"{tuple(state[wrong[0]].shape)} there, {tuple(own[wrong[0]].shape)} here"
+        )
+    model.load_state_dict(state, strict=not cfg.new_head)
+    names = layer_names(model)
+    unknown = [f for f in cfg.freeze if f not in names]
+    if unknown:
+        raise ValueError(f"no layer {unknown[0]!r} to freeze; the layers are {names}")
+    if cfg.new_head and HEAD in cfg.freeze:
+        raise ValueError("a new head must be trained: do not freeze 'head' when replacing it")
+    for name, module in model.named_children():
+        if name in cfg.freeze:
+            module.requires_grad_(False)
