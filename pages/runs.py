@@ -42,6 +42,9 @@ event = st.dataframe(
     },
 )
 selected = [table.iloc[i]["run"] for i in event.selection.rows]
+# `?compare=id,id` (e.g. the fine-tuning example) shows those runs until rows are picked.
+asked = [r for r in st.query_params.get("compare", "").split(",") if r in set(table["run"])]
+selected = selected or asked
 note = st.session_state.pop("runs.note", "")
 if note:
     st.warning(note)

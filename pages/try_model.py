@@ -6,7 +6,7 @@ import streamlit as st
 
 from pages.ui import state
 from pages.ui.dashboard.live import describe
-from pages.ui.trying import INPUTS, load, runs_with_weights, use_elsewhere
+from pages.ui.trying import INPUTS, finetune_button, load, runs_with_weights, use_elsewhere
 
 state.require_frame("pages/try_model.py")
 
@@ -61,5 +61,6 @@ else:
     render(model, run_id)
 
 st.divider()
+finetune_button(record)
 with st.expander("Use it elsewhere: HTTP API, script, notebook, ONNX, TensorBoard", expanded=False):
     use_elsewhere(model, record, mine=record.owner == owner)

@@ -21,7 +21,8 @@ from core.config import RunConfig
 from core.data import DATASETS, DataConfig, DataSpec, load_dataset_shared
 from core.data.files import UPLOAD, UPLOAD_KINDS, max_upload_bytes, store_upload
 from core.device import available_devices
-from core.models import MODELS, compatible_models, default_config
+from core.finetune import FinetuneConfig, layer_names
+from core.models import MODELS, build_model, compatible_models, default_config
 from core.optim import OPTIMIZER_TITLES, OPTIMIZERS, OptimConfig
 from core.plan import RunPlan, plan_run, validate_config
 from core.runs import RunRegistry
@@ -334,4 +335,54 @@ def configure(
     st.subheader("3 · Training")
     errors += optim_inputs(cfg.optim, bind)
     errors += train_inputs(cfg, spec, bind)
+    if cfg.finetune.init_from:
+        st.subheader("4 · Start from a trained run")
+        errors += finetune_inputs(cfg, spec, bind)
+    return errors
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _layer_names(model_json: str, kind: str, spec: DataSpec) -> list[str]:
+    """The model's top-level layers (what can be frozen), or [] if it does not fit the data."""
+    try:
+        model_cfg = from_json(type(default_config(kind)), model_json)
+        return layer_names(build_model(model_cfg, spec))
+    except ValueError:
+        return []
+
+
+def _start_from_scratch() -> None:
+    cfg = state.playground_config()
+    state.set_config(replace(cfg, finetune=FinetuneConfig()))
+
+
+def finetune_inputs(cfg: RunConfig, spec: DataSpec | None, bind: Binding) -> list[str]:
+    """Which run's weights to start from, which layers stay frozen, whether the head is new."""
+    ft = cfg.finetune
+    st.caption(
+        f"Training starts from the trained weights of run `{ft.source_run or ft.init_from}` "
+        "instead of random ones. Change the data (e.g. other classes, fewer examples) and Start."
+    )
+    names = _layer_names(to_json(cfg.model), cfg.model.kind, spec) if spec else []
+    options = list(dict.fromkeys([*names, *ft.freeze]))
+    if not bind.hides("finetune.freeze"):
+        key = f"{KEY}.finetune.freeze"
+        show(key, list(ft.freeze))
+        st.multiselect(
+            "Frozen layers (kept as pre-trained)",
+            options,
+            key=key,
+            disabled=bind.disabled,
+            on_change=_choose,
+            args=(key, "finetune", lambda picked, f: replace(f, freeze=tuple(picked))),
+            help=FinetuneConfig.__dataclass_fields__["freeze"].metadata["help"],
+        )
+    errors = bound_inputs(ft, f"{KEY}.finetune", bind.at("finetune"), ["new_head"])
+    st.button(
+        "Train from scratch instead",
+        key=f"{KEY}.finetune.clear",
+        on_click=_start_from_scratch,
+        disabled=bind.disabled,
+        icon=":material/restart_alt:",
+    )
     return errors

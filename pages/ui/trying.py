@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from PIL import Image, UnidentifiedImageError
 from core.export import export_onnx
 from core.export_code import export_notebook, export_script
 from core.export_tensorboard import tensorboard_zip
+from core.finetune import RUN_REF, FinetuneConfig
 from core.predict import Trained, load_trained, predict
 from core.samples import boundary
 from core.serve import curl_command, example_input
@@ -272,6 +274,28 @@ INPUTS = {
     "series": try_series,
     "row": try_row,
 }
+
+
+# -- building on it ------------------------------------------------------------------------------
+def _finetune(record: RunRecord) -> None:
+    """Make the Playground's setup this run's, starting from its weights (the visitor then
+    changes the data, ticks a new head or freezes layers, and starts)."""
+    start = FinetuneConfig(init_from=f"{RUN_REF}{record.run_id}")
+    state.set_config(replace(record.config, finetune=start))
+    state.select_run(None)
+
+
+def finetune_button(record: RunRecord) -> None:
+    if st.button(
+        "Fine-tune it in the Playground",
+        key=f"{KEY}.finetune",
+        icon=":material/model_training:",
+        on_click=_finetune,
+        args=(record,),
+        help="A new run that starts from these trained weights: change the data (other classes, "
+        "fewer examples), freeze layers, replace the output layer.",
+    ):
+        st.switch_page("pages/playground.py")
 
 
 # -- handing the model on ------------------------------------------------------------------------

@@ -191,3 +191,43 @@ def test_the_run_picker_and_the_address_agree(app: AppTest) -> None:
     at.query_params[state.RUN] = first
     run(at)
     assert at.selectbox(key="try.run").value == first
+
+
+def test_fine_tuning_from_the_try_page_and_the_home_example(app: AppTest) -> None:
+    """Try page -> Playground with the run's weights as start point (freeze, new head); Home's
+    worked example starts a fine-tuned and a from-scratch run and the Runs page compares them."""
+    from core.presets import FINETUNE_EXAMPLE
+
+    at, run_id = trained_page(app, "image")
+    at.button(key="try.finetune").click()
+    run(at)
+    cfg = at.session_state[state.CONFIG]
+    assert cfg.finetune.init_from == f"run:{run_id}"
+    at = open_page(at, "pages/playground.py")
+    freeze = at.multiselect(key="playground.finetune.freeze")
+    assert freeze.options == ["features", "classifier", "head"]
+    freeze.set_value(["features"])
+    run(at)
+    assert at.session_state[state.CONFIG].finetune.freeze == ("features",)
+    assert not at.button(key="playground.start").disabled
+    at.button(key="playground.finetune.clear").click()
+    run(at)
+    assert not at.session_state[state.CONFIG].finetune.init_from
+
+    reg = state.registry()
+    pre = reg.start(FINETUNE_EXAMPLE.pretrain, owner=OWNER)
+    reg.wait(pre, timeout=300)
+    home = open_page(at, "pages/home.py")
+    assert not home.button(key="home.finetune").disabled
+    home.button(key="home.finetune").click()
+    run(home)
+    pair = home.session_state["finetune_example.compare"].split(",")
+    assert len(pair) == 2
+    assert reg.get(pair[0]).base.config.finetune.source_run == pre
+    for rid in pair:
+        reg.wait(rid, timeout=300)
+    home.query_params["compare"] = ",".join(pair)
+    runs = open_page(home, "pages/runs.py")
+    assert any(c.key == "runs.compare_chart" for c in runs.get("plotly_chart"))
+    table = runs.dataframe(key="runs.table").value
+    assert set(table.loc[table["run"] == pair[0], "started from"]) == {pre}

@@ -22,7 +22,7 @@ from pages.ui.figures.curves import metric_scale, metric_title
 from pages.ui.widgets import format_number
 
 COLUMNS = ["created", "dataset", "model", "optimizer", "lr", "batch", "epochs", "status",
-           "best val", "metric", "duration", "run"]  # fmt: skip
+           "best val", "metric", "duration", "started from", "run"]  # fmt: skip
 
 
 def view_numbers(view: RunView | None) -> dict[str, Any]:
@@ -78,6 +78,9 @@ def runs_frame(reg: RunRegistry, records: list[RunRecord]) -> pd.DataFrame:
                 "status": r.status + (" (shared)" if r.shared else ""),
                 **numbers,
                 "duration": _duration(numbers["duration"]),
+                # Lineage: the run whose weights this one was fine-tuned from.
+                "started from": cfg.finetune.source_run
+                or ("a file" if cfg.finetune.init_from else ""),
                 "run": r.run_id,
             }
         )
