@@ -65,7 +65,11 @@ metric = st.segmented_control(
     }.get,
     key="runs.metric",
 )
-labels = [f"{v.run_id[-6:]} · {v.config.data.name} · {v.config.model.kind}" for v in views]
+labels = [
+    f"{v.run_id[-6:]} · {v.config.data.name} · {v.config.model.kind}"
+    + (" · fine-tuned" if v.config.finetune.init_from else "")
+    for v in views
+]
 st.plotly_chart(
     figures.compare_runs(views, metric or "step_loss", labels),
     key="runs.compare_chart",

@@ -40,3 +40,21 @@ def test_a_drawn_digit_gets_class_probabilities(app, visitor) -> None:  # noqa: 
     expect(page.get_by_text("The model says")).to_be_visible()
     assert_no_exception(page)
     shoot(page, "try-01-drawn-digit")
+
+
+def test_the_home_fine_tuning_example_ends_in_an_overlay(app, visitor) -> None:  # noqa: F811
+    server, _ = app
+    page = visitor()
+    page.goto(server)
+    page.locator(".st-key-home-pretrain button").click(timeout=60_000)
+    expect(page.get_by_text("— completed")).to_be_visible(timeout=180_000)
+    page.goto(server)
+    fine_tune = page.locator(".st-key-home-finetune button")
+    expect(fine_tune).to_be_enabled(timeout=60_000)
+    fine_tune.click()
+    expect(page.get_by_role("heading", name="Compare")).to_be_visible(timeout=60_000)
+    page.wait_for_timeout(15_000)  # both short runs finish; the overlay redraws on reload
+    page.reload()
+    expect(page.get_by_role("heading", name="Compare")).to_be_visible(timeout=60_000)
+    assert_no_exception(page)
+    shoot(page, "try-02-finetune-overlay")
