@@ -9,6 +9,7 @@ the person who sent it (the API turns it into a 422, the page into a message):
 - 2-D toys: {"point": [x, y]}
 - images: {"image": rows of pixels, 0-255 or 0-1, grey (H, W) or colour (H, W, 3), any size}
 - text models: {"prompt": "...", "length": 40, "temperature": 0.8, "top_k": 5}
+- text classifiers: {"text": "What a lovely film."}
 - sequence tasks: {"sequence": "abcab"} (symbols of the task's alphabet)
 - series forecasting: {"series": [0.1, 0.4, ...]} (the last values seen, oldest first)
 - tables (CSV): {"row": {"column": value, ...}} (a missing column is a missing value)
@@ -49,12 +50,14 @@ class Trained:
 
     @property
     def input_kind(self) -> str:
-        """What `predict` expects: "point", "image", "prompt", "sequence", "series" or "row"."""
+        """What `predict` takes: point, image, prompt, text, sequence, series or row."""
         spec = self.data.spec
         if spec.input_kind == "image":
             return "image"
         if spec.sample_kind == "text":
             return "prompt"
+        if "encoder" in self.data.extras and spec.input_kind == "tokens":
+            return "text"
         if spec.input_kind == "tokens":
             return "sequence"
         if spec.input_kind == "series":
@@ -128,6 +131,7 @@ def predict(trained: Trained, raw: dict[str, Any]) -> dict[str, Any]:
         "sequence": _predict_sequence,
         "row": _predict_row,
         "series": _predict_series,
+        "text": _predict_labelled_text,
     }.get(kind)
     if handler is None:
         raise ValueError(f"predicting for {trained.data.spec.name} data is not offered")
@@ -268,6 +272,16 @@ def _predict_sequence(trained: Trained, raw: dict[str, Any]) -> dict[str, Any]:
     if spec.task == "tokens":
         return {"sequence": seq, "output": "".join(spec.vocab[int(i)] for i in out.argmax(-1))}
     return {"sequence": seq, **_scores(trained, out)}
+
+
+def _predict_labelled_text(trained: Trained, raw: dict[str, Any]) -> dict[str, Any]:
+    text = raw["text"]
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("text must be a non-empty string")
+    if len(text) > MAX_PROMPT:
+        raise ValueError(f"text is {len(text)} characters; at most {MAX_PROMPT}")
+    x = trained.data.extras["encoder"].encode([text])
+    return {"text": text, **_scores(trained, trained.model(x)[0])}
 
 
 def _predict_series(trained: Trained, raw: dict[str, Any]) -> dict[str, Any]:

@@ -124,6 +124,8 @@ def example_input(trained: Trained) -> dict[str, Any]:
         return {"image": [[0] * w for _ in range(h)] if c == 1 else [[[0, 0, 0]] * w] * h}
     if kind == "prompt":
         return {"prompt": "".join(data.spec.vocab[i] for i in data.x_val[0][:12]), "length": 40}
+    if kind == "text":
+        return {"text": data.extras["texts_val"][0]}
     if kind == "series":
         return {"series": [round(float(v), 3) for v in data.x_val[0].flatten()]}
     if kind == "row":

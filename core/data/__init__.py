@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from core.data import digits, imagezip, sequences, tabular, text, toys, vision
+from core.data import digits, imagezip, sequences, tabular, text, textclass, toys, vision
 from core.data.base import (
     DataBundle,
     DataConfig,
@@ -27,7 +27,7 @@ from core.validation import check_ranges
 DATASETS: Mapping[str, DatasetEntry] = MappingProxyType(
     {
         entry.name: entry
-        for module in (toys, digits, vision, imagezip, sequences, text, tabular)
+        for module in (toys, digits, vision, imagezip, sequences, text, textclass, tabular)
         for entry in module.ENTRIES
     }
 )

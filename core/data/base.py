@@ -52,6 +52,17 @@ class DataConfig:
     path: str = field(default="", metadata={"help": "A CSV, text or ZIP-of-images file to use."})
     text: str = field(default="", metadata={"help": "Text to model instead of the corpus."})
     target: str = field(default="", metadata={"help": "CSV column to predict."})
+    text_column: str = field(
+        default="",
+        metadata={"help": "CSV column holding the texts (empty: the first text column)."},
+    )
+    vocabulary: Literal["text", "ascii"] = field(
+        default="text",
+        metadata={
+            "help": "Characters a text model knows: those of its text, or all printable ASCII "
+            "(then a model trained on one text can be fine-tuned on another)."
+        },
+    )
     download: bool = field(default=False, metadata={"help": "Let torchvision download files."})
     n_classes: int = field(
         default=3, metadata={"min": 2, "max": 10, "help": "Number of classes (blobs)."}

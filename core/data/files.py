@@ -18,7 +18,12 @@ from pathlib import Path
 from core.data.base import DataConfig
 
 UPLOAD = "upload:"
-UPLOAD_KINDS = {"csv": (".csv",), "text": (".txt", ".md"), "image_zip": (".zip",)}
+UPLOAD_KINDS = {
+    "csv": (".csv",),
+    "text": (".txt", ".md"),
+    "image_zip": (".zip",),
+    "text_classes": (".csv",),
+}
 BINARY_KINDS = {"image_zip": b"PK\x03\x04"}  # kind -> how its files begin (a ZIP's signature)
 _NAME = re.compile(r"^[0-9a-f]{16}\.(csv|txt|md|zip)$")
 DEFAULT_MAX_UPLOAD_MB = 20

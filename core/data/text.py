@@ -15,6 +15,20 @@ import torch
 from core.data.base import DataBundle, DataConfig, DatasetEntry, DataSpec
 
 CORPUS_PATH = Path(__file__).resolve().parents[2] / "assets" / "corpus.txt"
+# A fixed alphabet shared by every text model that asks for it: newline and printable ASCII.
+ASCII_VOCAB = ("\n", *(chr(i) for i in range(32, 127)))
+UNKNOWN = "?"  # what a character outside ASCII_VOCAB becomes
+
+
+def vocabulary_for(text: str, kind: str) -> tuple[tuple[str, ...], str]:
+    """(vocabulary, the text in it): the text's own characters, or ASCII_VOCAB with every other
+    character replaced by UNKNOWN."""
+    if kind == "ascii":
+        known = set(ASCII_VOCAB)
+        return ASCII_VOCAB, "".join(ch if ch in known else UNKNOWN for ch in text)
+    return tuple(sorted(set(text))), text
+
+
 MAX_VAL_WINDOWS = 4096
 
 
@@ -66,7 +80,7 @@ def load_text(cfg: DataConfig, seed: int) -> DataBundle:
         raise ValueError("the text is empty; paste some text, pick a .txt file, or clear both")
     t = cfg.seq_len
     cut = split_point(len(text), t, cfg.val_fraction)
-    vocab = tuple(sorted(set(text)))
+    vocab, text = vocabulary_for(text, cfg.vocabulary)
     stoi = {ch: i for i, ch in enumerate(vocab)}
     ids = torch.tensor([stoi[ch] for ch in text], dtype=torch.int64)  # (N_chars,)
 
@@ -110,7 +124,7 @@ ENTRIES = (
         "Guessing from letter frequencies alone gives the unigram entropy; beating it means the "
         "model has learned spelling and words from context.",
         load_text,
-        ("n_samples", "seq_len", "val_fraction", "text", "path"),
+        ("n_samples", "seq_len", "val_fraction", "text", "path", "vocabulary"),
         "text",
     ),
 )

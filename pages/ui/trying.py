@@ -205,6 +205,16 @@ def try_prompt(model: Trained, run_id: str) -> None:
     chart(probability_bars(shown, "Next character after the prompt"), f"{KEY}.bars")
 
 
+def try_text(model: Trained, run_id: str) -> None:
+    text = st.text_area(
+        "Your text", value=example_input(model)["text"], key=f"{KEY}.text.{run_id}", max_chars=2000
+    )
+    out = answer(model, {"text": text})
+    if out is not None:
+        st.metric("The model says", out["prediction"])
+        chart(probability_bars(out["probabilities"]), f"{KEY}.bars")
+
+
 def try_sequence(model: Trained, run_id: str) -> None:
     vocab = model.data.spec.vocab
     st.caption(f"Symbols: {' '.join(vocab)} · length {model.data.spec.input_shape[0]}")
@@ -270,6 +280,7 @@ INPUTS = {
     "point": try_point,
     "image": try_image,
     "prompt": try_prompt,
+    "text": try_text,
     "sequence": try_sequence,
     "series": try_series,
     "row": try_row,

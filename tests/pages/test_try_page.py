@@ -26,6 +26,11 @@ RUNS = {
         model=RNNConfig(cell="lstm", hidden_size=8),
         train=SMALL,
     ),
+    "text": RunConfig(
+        data=DataConfig(name="text_classes", seq_len=24),
+        model=RNNConfig(cell="lstm", hidden_size=8),
+        train=SMALL,
+    ),
     "sequence": RunConfig(
         data=DataConfig(name="reverse", n_samples=60, seq_len=4),
         model=TransformerConfig(d_model=8, n_heads=2, n_layers=1, d_ff=8),
@@ -231,3 +236,11 @@ def test_fine_tuning_from_the_try_page_and_the_home_example(app: AppTest) -> Non
     assert any(c.key == "runs.compare_chart" for c in runs.get("plotly_chart"))
     table = runs.dataframe(key="runs.table").value
     assert set(table.loc[table["run"] == pair[0], "started from"]) == {pre}
+
+
+def test_a_text_classifier_answers_a_typed_text(app: AppTest) -> None:
+    at, _ = trained_page(app, "text")
+    at.text_area(key=at.text_area[0].key).set_value("A lovely, charming film.")
+    run(at)
+    assert [m.label for m in at.metric] == ["The model says"]
+    assert at.metric[0].value in ("negative", "positive")
