@@ -89,25 +89,40 @@ def preset_config(name: str) -> RunConfig:
 
 @dataclass(frozen=True)
 class FinetuneExample:
-    """The worked pre-train / fine-tune example: a CNN learns the digits 0-4 from all their
-    examples, then the digits 5-9 from 20 examples (a new head on the pre-trained layers), next
-    to the same model trained on those 20 examples from scratch."""
+    """A worked pre-train / fine-tune example: pre-train on a big task, then fine-tune on a small
+    one next to the same model trained on the small one from scratch (Home shows both curves)."""
 
+    name: str
+    pretrain_step: str  # what step 1 does, for the button's card
+    finetune_step: str  # what step 2 does
     pretrain: RunConfig
     few: DataConfig
     train: TrainConfig
     optim: OptimConfig
+    new_head: bool = True
 
     def pair(self, pretrained_run: str, seed: int = 0) -> tuple[RunConfig, RunConfig]:
         """(fine-tuned from `pretrained_run`, the same from scratch) on the few examples."""
         scratch = replace(
             self.pretrain, data=self.few, train=self.train, optim=self.optim, seed=seed
         )
-        start = FinetuneConfig(init_from=f"run:{pretrained_run}", new_head=True)
+        start = FinetuneConfig(init_from=f"run:{pretrained_run}", new_head=self.new_head)
         return replace(scratch, finetune=start), scratch
 
 
+# A short text of the kind a learner pastes: the pre-trained model already knows English spelling.
+SHORT_TEXT = (
+    "Rain on the harbour, rain on the hill; the boats sleep in the grey water and the gulls "
+    "wait on the wall. The fishermen mend their nets and talk about the weather, the price of "
+    "fish and the sea that keeps rising every winter. In the evening the lamps come on one by "
+    "one along the quay, and the children run home through the puddles.\n"
+)
+
 FINETUNE_EXAMPLE = FinetuneExample(
+    name="digits",
+    pretrain_step="**1 · Pre-train** a CNN on the digits 0-4 (all their examples, about 10 s).",
+    finetune_step="**2 · Fine-tune** it on the digits 5-9 from just 20 examples, next to the "
+    "same CNN trained on those 20 from scratch, and compare their curves.",
     pretrain=RunConfig(
         data=DataConfig(name="digits", classes=(0, 1, 2, 3, 4), n_samples=1797),
         model=CNNConfig(channels=(16, 32)),
@@ -118,3 +133,22 @@ FINETUNE_EXAMPLE = FinetuneExample(
     train=TrainConfig(epochs=10, batch_size=8),
     optim=OptimConfig(name="adam", lr=1e-3),
 )
+
+TEXT_FINETUNE_EXAMPLE = FinetuneExample(
+    name="text",
+    pretrain_step="**1 · Pre-train** a character LSTM on the shipped corpus (about 20 s).",
+    finetune_step="**2 · Fine-tune** it on a short text of a few lines (change it in the "
+    "Playground to your own), next to the same LSTM learning that text from scratch.",
+    pretrain=RunConfig(
+        data=DataConfig(name="text", n_samples=3000, seq_len=48, vocabulary="ascii"),
+        model=RNNConfig(cell="lstm", hidden_size=64),
+        optim=OptimConfig(name="adam", lr=3e-3, grad_clip=1.0),
+        train=TrainConfig(epochs=3, batch_size=64),
+    ),
+    few=DataConfig(name="text", text=SHORT_TEXT, n_samples=200, seq_len=48, vocabulary="ascii"),
+    train=TrainConfig(epochs=1, batch_size=16),
+    optim=OptimConfig(name="adam", lr=3e-3, grad_clip=1.0),
+    new_head=False,
+)
+
+FINETUNE_EXAMPLES = (FINETUNE_EXAMPLE, TEXT_FINETUNE_EXAMPLE)

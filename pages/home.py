@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.presets import FINETUNE_EXAMPLE, PRESETS
+from core.presets import FINETUNE_EXAMPLES, PRESETS
 from pages.ui import actions, finetune_example, state
 from pages.ui.prose import prose
 
@@ -31,36 +31,8 @@ for col, preset in zip(st.columns(len(PRESETS)), PRESETS.values(), strict=True):
 
 st.subheader("Pre-train, then fine-tune")
 st.markdown(prose("finetune"))
-pretrained = finetune_example.latest_pretrained(state.registry(), state.owner())
-first, second = st.columns(2)
-with first.container(border=True):
-    st.markdown("**1 · Pre-train** a CNN on the digits 0-4 (all their examples, about 10 s).")
-    if st.button(
-        "Pre-train it",
-        key="home.pretrain",
-        on_click=actions.launch,
-        args=(FINETUNE_EXAMPLE.pretrain,),
-        icon=":material/play_arrow:",
-    ):
-        st.switch_page("pages/playground.py")
-with second.container(border=True):
-    st.markdown(
-        "**2 · Fine-tune** it on the digits 5-9 from just 20 examples, next to the same CNN "
-        "trained on those 20 from scratch, and compare their curves."
-    )
-    if st.button(
-        "Fine-tune and compare",
-        key="home.finetune",
-        on_click=finetune_example.start_pair,
-        args=(pretrained,),
-        disabled=pretrained is None,
-        icon=":material/compare_arrows:",
-        help=None if pretrained else "Pre-train first (step 1); this starts when it has finished.",
-    ):
-        st.switch_page(
-            "pages/runs.py",
-            query_params={"compare": st.session_state.get(finetune_example.COMPARE, "")},
-        )
+for example in FINETUNE_EXAMPLES:
+    finetune_example.example_cards(example)
 
 st.subheader("Or set it up yourself")
 st.page_link("pages/playground.py", label="Open the Playground", icon=":material/tune:")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,17 +13,13 @@ from core.finetune import FinetuneConfig
 from core.models import RNNConfig
 from core.optim import OptimConfig
 from core.predict import load_trained, predict
+from core.presets import TEXT_FINETUNE_EXAMPLE
 from core.runs import RunRegistry
 from core.serve import example_input
 from core.trainer import TrainConfig
 
 LSTM = RNNConfig(cell="lstm", hidden_size=48)
 ADAM = OptimConfig(name="adam", lr=3e-3, grad_clip=1.0)
-SHORT_TEXT = (
-    "Rain on the harbour, rain on the hill; the boats sleep in the grey water and the gulls "
-    "wait on the wall. The fishermen mend their nets and talk about the weather, the price of "
-    "fish and the sea that keeps rising every winter. "
-) * 3
 
 
 def test_the_shipped_reviews_and_an_uploaded_csv_load(tmp_path: Path) -> None:
@@ -94,22 +89,19 @@ def test_a_character_model_is_fine_tuned_into_a_sentiment_classifier(language_mo
         predict(trained, {"text": "   "})
 
 
-def test_pre_training_on_the_corpus_helps_on_a_short_text(language_model) -> None:
-    """Fine-tuned on a short user text, the pre-trained model predicts that text's held-out part
-    better after one epoch than the same model trained on the short text from scratch."""
-    reg, lm = language_model
-    scratch = RunConfig(
-        data=DataConfig(
-            name="text", text=SHORT_TEXT, n_samples=200, seq_len=48, vocabulary="ascii"
-        ),
-        model=LSTM,
-        optim=ADAM,
-        train=TrainConfig(epochs=1, batch_size=16),
-    )
-    finetuned = replace(scratch, finetune=FinetuneConfig(init_from=f"run:{lm}"))
-    losses = {}
-    for name, cfg in (("scratch", scratch), ("fine-tuned", finetuned)):
-        view = reg.wait(reg.start(cfg, owner="t"), timeout=300)
-        assert view.status == "completed", view.message
-        losses[name] = view.epochs[-1].val_loss
-    assert losses["fine-tuned"] < losses["scratch"] - 0.2, losses
+def test_the_text_worked_example_shows_pre_training_helping(tmp_path: Path) -> None:
+    """Home's text example: fine-tuned on a short text, the corpus-trained model predicts that
+    text's held-out part better than the same model trained on the short text from scratch."""
+    example = TEXT_FINETUNE_EXAMPLE
+    reg = RunRegistry(tmp_path / "store", max_concurrent=2)
+    try:
+        pre = reg.start(example.pretrain, owner="t")
+        assert reg.wait(pre, timeout=300).status == "completed"
+        losses = {}
+        for name, cfg in zip(("fine-tuned", "scratch"), example.pair(pre), strict=True):
+            view = reg.wait(reg.start(cfg, owner="t"), timeout=300)
+            assert view.status == "completed", view.message
+            losses[name] = view.epochs[-1].val_loss
+        assert losses["fine-tuned"] < losses["scratch"] - 0.2, losses
+    finally:
+        reg.shutdown()

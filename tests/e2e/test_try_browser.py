@@ -46,10 +46,10 @@ def test_the_home_fine_tuning_example_ends_in_an_overlay(app, visitor) -> None: 
     server, _ = app
     page = visitor()
     page.goto(server)
-    page.locator(".st-key-home-pretrain button").click(timeout=60_000)
+    page.locator(".st-key-home-pretrain-digits button").click(timeout=60_000)
     expect(page.get_by_text("— completed")).to_be_visible(timeout=180_000)
     page.goto(server)
-    fine_tune = page.locator(".st-key-home-finetune button")
+    fine_tune = page.locator(".st-key-home-finetune-digits button")
     expect(fine_tune).to_be_enabled(timeout=60_000)
     fine_tune.click()
     expect(page.get_by_role("heading", name="Compare")).to_be_visible(timeout=60_000)

@@ -223,8 +223,8 @@ def test_fine_tuning_from_the_try_page_and_the_home_example(app: AppTest) -> Non
     pre = reg.start(FINETUNE_EXAMPLE.pretrain, owner=OWNER)
     reg.wait(pre, timeout=300)
     home = open_page(at, "pages/home.py")
-    assert not home.button(key="home.finetune").disabled
-    home.button(key="home.finetune").click()
+    assert not home.button(key="home.finetune.digits").disabled
+    home.button(key="home.finetune.digits").click()
     run(home)
     pair = home.session_state["finetune_example.compare"].split(",")
     assert len(pair) == 2
