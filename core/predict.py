@@ -98,9 +98,9 @@ def load_trained(store: RunStore, run_id: str, device: str = "cpu") -> Trained:
     view = store.load(run_id)
     if view is None:
         raise KeyError(f"no run {run_id!r}")
-    checkpoint = store.checkpoint_path(run_id)
-    if not checkpoint.is_file():
-        raise ValueError(f"run {run_id} has no saved weights (it is {view.status})")
+    checkpoint = store.weights_path(run_id)  # a training run: its latest snapshot
+    if checkpoint is None:
+        raise ValueError(f"run {run_id} has no saved weights yet (it is {view.status})")
     cfg = replace(view.config, data=resolve_upload(view.config.data, store.uploads_dir))
     return trained_from(cfg, checkpoint, run_id, device)
 

@@ -177,6 +177,14 @@ class RunStore:
     def uploads_dir(self) -> Path:
         return uploads_dir(self.root)
 
+    def weights_path(self, run_id: str) -> Path | None:
+        """The run's final weights, else (while it trains) its latest weight snapshot, else None."""
+        final = self.checkpoint_path(run_id)
+        if final.is_file():
+            return final
+        snapshots = sorted((self.run_dir(run_id) / "snapshots").glob("step_*.pt"))
+        return snapshots[-1] if snapshots else None
+
     def checkpoint_path(self, run_id: str) -> Path:
         return self.run_dir(run_id) / "final.pt"
 

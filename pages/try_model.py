@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import streamlit as st
 
 from pages.ui import state
@@ -21,8 +23,8 @@ st.caption(
 records = runs_with_weights(registry.list(owner))
 if not records:
     st.info(
-        "No trained model yet: a run saves its weights when it ends. Start one on the "
-        "**Playground** (or from **Home**) and come back when it has finished."
+        "No trained model yet: a run saves its weights as it trains and when it ends. Start one "
+        "on the **Playground** (or from **Home**) and come back in a moment."
     )
     st.stop()
 
@@ -45,11 +47,18 @@ st.query_params[state.RUN] = st.session_state["try.url_run"] = run_id
 record = by_id[run_id]
 try:
     model = load(run_id)
-except (ValueError, RuntimeError, OSError) as err:
+except (ValueError, RuntimeError, OSError, EOFError, pickle.UnpicklingError) as err:
     st.error(f"**This run's model could not be loaded.** {err}")
     st.stop()
 
 spec = model.data.spec
+live = state.registry().get(run_id)
+if live is not None and live.status in ("queued", "starting", "running", "paused"):
+    weights = registry.store.weights_path(run_id)
+    st.info(
+        f"This run is still training: you are trying its weights of {weights.stem.replace('_', ' ')} "
+        "(they are saved every so often). Rerun the page for newer ones."
+    )
 st.caption(
     f"{spec.name} · {record.config.model.kind} · {record.status}"
     + (f" · classes: {', '.join(spec.class_names[:12])}" if spec.class_names else "")

@@ -40,26 +40,31 @@ IMAGE_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp"]
 
 
 def runs_with_weights(records: list[RunRecord]) -> list[RunRecord]:
-    """The runs that saved their final weights (a run saves them when it ends)."""
+    """Runs with weights to try: the final ones, or a training run's latest snapshot."""
     store = state.registry().store
-    return [r for r in records if store.checkpoint_path(r.run_id).is_file()]
+    return [r for r in records if store.weights_path(r.run_id) is not None]
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the trained model…")
-def trained(run_id: str, saved_at: float) -> Trained:
-    """A run's model with its final weights (cached per run and weights file)."""
-    del saved_at  # part of the cache key only: new weights, new entry
+def trained(run_id: str, weights: str) -> Trained:
+    """A run's model with the weights in `weights` (cached per run and weights file)."""
+    del weights  # part of the cache key only: new weights (a later snapshot), new entry
     return load_trained(state.registry().store, run_id)
 
 
+def weights_key(run_id: str) -> str:
+    """Which weights file the run has now (its name and time), or "" if none."""
+    path = state.registry().store.weights_path(run_id)
+    return f"{path.name}@{path.stat().st_mtime}" if path is not None else ""
+
+
 def load(run_id: str) -> Trained:
-    checkpoint = state.registry().store.checkpoint_path(run_id)
-    return trained(run_id, checkpoint.stat().st_mtime)
+    return trained(run_id, weights_key(run_id))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _grid(run_id: str, saved_at: float) -> dict:
-    model = trained(run_id, saved_at)
+def _grid(run_id: str, weights: str) -> dict:
+    model = trained(run_id, weights)
     with torch.no_grad():
         return boundary(model.model, model.data, next(model.model.parameters()).device)
 
@@ -94,11 +99,11 @@ def try_point(model: Trained, run_id: str) -> None:
     if "values" in out:
         st.metric("The model says", f"{out['values'][0]:.4g}")
         return
-    saved_at = state.registry().store.checkpoint_path(run_id).stat().st_mtime
     grid_col, bars_col = st.columns([3, 2])
     with grid_col:
         if len(point) == 2:
-            figure = boundary_with_point(_grid(run_id, saved_at), tuple(point), out["prediction"])
+            grid = _grid(run_id, weights_key(run_id))
+            figure = boundary_with_point(grid, tuple(point), out["prediction"])
             chart(figure, f"{KEY}.boundary")
         else:
             st.metric("The model says", out["prediction"])

@@ -61,7 +61,11 @@ def test_a_toy_model_answers_a_typed_point(app: AppTest) -> None:
     assert any(c.key == "try.bars" for c in at.get("plotly_chart"))
 
 
-def test_an_image_model_answers_an_uploaded_picture(app: AppTest) -> None:
+def test_an_image_model_offers_a_canvas_and_an_upload_and_waits_for_a_picture(
+    app: AppTest,
+) -> None:
+    """The drawing itself is exercised in Chromium (tests/e2e/test_try_browser.py): AppTest
+    cannot draw on a component or upload a file."""
     at, _ = trained_page(app, "image")
     assert at.segmented_control(key="try.how").value == "Draw"
     at.segmented_control(key="try.how").set_value("Upload")
@@ -244,3 +248,28 @@ def test_a_text_classifier_answers_a_typed_text(app: AppTest) -> None:
     run(at)
     assert [m.label for m in at.metric] == ["The model says"]
     assert at.metric[0].value in ("negative", "positive")
+
+
+def test_a_run_still_training_can_be_tried_with_its_latest_weights(app: AppTest) -> None:
+    import time
+
+    run(app)
+    reg = state.registry()
+    long = RunConfig(
+        data=DataConfig(name="spiral", n_samples=2000),
+        model=MLPConfig(hidden=(8,)),
+        train=TrainConfig(epochs=5000),
+    )
+    run_id = reg.start(long, owner=OWNER)
+    try:
+        deadline = time.monotonic() + 60
+        while reg.store.weights_path(run_id) is None:
+            assert time.monotonic() < deadline, "no snapshot saved"
+            time.sleep(0.1)
+        app.query_params[state.RUN] = run_id
+        at = open_page(app, "pages/try_model.py")
+        assert "still training" in texts(at.info)
+        assert any(c.key == "try.bars" for c in at.get("plotly_chart"))
+    finally:
+        reg.control(run_id, "stop")
+        reg.wait(run_id, timeout=30)

@@ -42,10 +42,11 @@ def dashboard(run: RunState | None, can_control: bool = True) -> None:
         return
     header(view)
     status_message(view)
-    if not view.active and state.registry().store.checkpoint_path(view.run_id).is_file():
+    if state.registry().store.weights_path(view.run_id) is not None:
         st.page_link(
             "pages/try_model.py",
-            label="Try this model on your own input",
+            label="Try this model on your own input"
+            + (" (its weights so far)" if view.active else ""),
             icon=":material/model_training:",
             query_params={state.RUN: view.run_id},
         )
