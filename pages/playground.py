@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.presets import PRESETS
 from core.urlstate import config_diff
-from pages.ui import actions, state
+from pages.ui import actions, state, variants
 from pages.ui.config_panel import configure, run_plan
 from pages.ui.dashboard.live import dashboard
 from pages.ui.figures import model_summary_table
@@ -72,6 +72,11 @@ elif plan and not read_only:
         f"{plan.estimated_bytes / 2**20:.1f} MB, {plan.n_train:,} training / "
         f"{plan.n_val:,} validation examples."
         + (f" It differs from the run below in {', '.join(changed)}." if changed else "")
+    )
+if variants.pending() and not read_only:
+    st.caption(
+        f":material/call_split: Start trains a **variant** of run `{variants.pending()}`: same "
+        "seed, so the same starting weights and data order; both curves go on one chart."
     )
 start_error = st.session_state.pop(state.START_ERROR, None)
 if start_error:

@@ -17,7 +17,7 @@ import streamlit as st
 from core.config import RunConfig
 from core.events import ACTIVE_STATUSES
 from core.run_state import MAX_POINTS, RunState, RunView
-from pages.ui import actions, state
+from pages.ui import actions, state, variants
 from pages.ui.dashboard.charting import chart
 from pages.ui.dashboard.tabs import show_tabs
 from pages.ui.figures import ema
@@ -82,6 +82,10 @@ def _live(run_id: str, shown_status: str) -> None:
     if view.status != shown_status:
         st.rerun()  # header, controls and timer follow the new status; off once the run ended
     progress(view)
+    original = variants.original_of(run_id)
+    original_view = live_view(original) if original else None
+    if original_view is not None:
+        variants.comparison(view, original_view)
     show_tabs(view)
 
 
@@ -193,6 +197,16 @@ def controls(view: RunView) -> None:
         args=(rid,),
         disabled=s not in ("running", "paused"),
         width="stretch",
+    )
+    st.button(
+        "Run a variant",
+        key="dashboard.variant",
+        on_click=variants.run_variant,
+        args=(rid,),
+        icon=":material/call_split:",
+        help="Put this run's setup in the form: change what you want to test and Start. Same "
+        "seed, so the variant starts from the same weights and sees the data in the same order; "
+        "both curves are then drawn on one chart.",
     )
 
 

@@ -1,0 +1,76 @@
+"""Fair A/B: "Run a variant" of a run, then watch both on one chart.
+
+A variant keeps the original's seed, so with the same model it starts from the same initial
+weights and sees the data in the same order: whatever differs in the curves comes from the
+settings the learner changed (listed as a diff). Which run a new run is a variant of is kept in
+this browser session.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.run_state import RunView
+from core.urlstate import config_diff
+from pages.ui import state
+from pages.ui.dashboard.charting import chart
+from pages.ui.figures import compare_runs
+from pages.ui.figures.predictions import decision_boundary
+
+PENDING = "variants.pending"  # the run the next Start is a variant of
+PAIRS = "variants.pairs"  # variant run id -> original run id
+
+
+def run_variant(run_id: str) -> None:
+    """on_click of "Run a variant": the form takes the run's setup; Start trains the variant."""
+    run = state.registry().get(run_id)
+    if run is None:
+        return
+    state.set_config(run.base.config)
+    state.select_run(run_id)
+    st.session_state[PENDING] = run_id
+
+
+def pending() -> str | None:
+    return st.session_state.get(PENDING)
+
+
+def started(new_run: str) -> None:
+    """After Start: remember what the new run is a variant of (if it is one)."""
+    original = st.session_state.pop(PENDING, None)
+    if original and original != new_run:
+        st.session_state.setdefault(PAIRS, {})[new_run] = original
+
+
+def original_of(run_id: str) -> str | None:
+    return st.session_state.get(PAIRS, {}).get(run_id)
+
+
+def comparison(view: RunView, original: RunView) -> None:
+    """The variant's diff, both loss curves overlaid, and (2-D data) both decision boundaries."""
+    changed = config_diff(original.config, view.config)
+    st.markdown(
+        f"**A variant of run `{original.run_id}`**, same seed, so same starting weights "
+        "and data order where the model allows it."
+    )
+    if changed:
+        st.caption("Changed: " + " · ".join(f"`{c}`" for c in changed))
+    else:
+        st.caption(
+            "Nothing changed: the two runs compute the same numbers, so their curves lie exactly "
+            "on top of each other."
+        )
+    if view.loss_values and original.loss_values:
+        a, b = original.loss_values[0], view.loss_values[0]
+        same = "identical" if a == b else "different"
+        st.caption(f"First training loss: {a!r} (original) and {b!r} (variant), {same}.")
+    labels = [f"original {original.run_id[-6:]}", f"variant {view.run_id[-6:]}"]
+    chart(compare_runs([original, view], "step_loss", labels), "dashboard.variant_curves")
+    if view.samples_kind == "boundary" and original.samples_kind == "boundary":
+        left, right = st.columns(2)
+        with left:
+            st.caption("Original")
+            chart(decision_boundary(original), "dashboard.variant_boundary_a")
+        with right:
+            st.caption("Variant")
+            chart(decision_boundary(view), "dashboard.variant_boundary_b")
