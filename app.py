@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui import state
+from pages.ui import presentation, state
 
 st.set_page_config(page_title="Backprop Lab", page_icon=":material/science:", layout="wide")
 
@@ -28,6 +28,7 @@ page = st.navigation(
 state.enter_frame()
 with st.sidebar:
     state.remember_owner()
+    presentation.toggle()
     active = len(registry.active(owner))
     st.caption(
         f":material/directions_run: **{active}** of your runs active "

@@ -9,6 +9,7 @@ import streamlit as st
 from core.labs import graph as graph_code
 from core.labs.backprop import sgd_step
 from pages.ui import state
+from pages.ui.dashboard.charting import chart
 from pages.ui.labs import backprop as ui
 from pages.ui.labs.formulas import backward_tex, forward_tex, label, num
 from pages.ui.labs.graph import graph_figure, loss_history_figure
@@ -16,7 +17,6 @@ from pages.ui.labs.prose import fill, sections
 
 PROSE = "labs/backprop"
 TEXT = sections(PROSE)
-PLOTLY_CONFIG = {"displaylogo": False}
 
 state.require_frame("pages/backprop_lab.py")
 st.title(":material/account_tree: Backprop lab")
@@ -75,13 +75,7 @@ with st.container(border=True, key=f"{ui.KEY}.now"):
     elif progress.n_forward == 0:
         st.markdown(TEXT["after_step" if trained else "start"])
 
-st.plotly_chart(
-    graph_figure(graph, t, progress),
-    key=f"{ui.KEY}.graph",
-    theme=None,
-    config=PLOTLY_CONFIG,
-    width="stretch",
-)
+chart(graph_figure(graph, t, progress), f"{ui.KEY}.graph")
 
 if bwd_done:
     title, key, (_, updates) = (
@@ -93,13 +87,8 @@ else:
     title, key, updates = f"The last SGD step (step {trained})", "last_step", state.last_update
 if trained:
     left, right = st.columns([3, 2])
-    left.plotly_chart(
-        loss_history_figure(state.losses),
-        key=f"{ui.KEY}.loss_chart",
-        theme=None,
-        config=PLOTLY_CONFIG,
-        width="stretch",
-    )
+    with left:
+        chart(loss_history_figure(state.losses), f"{ui.KEY}.loss_chart")
 else:
     right = st.container()
 if updates:

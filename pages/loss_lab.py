@@ -15,6 +15,7 @@ from core.labs.losses import (
     softmax_xent,
 )
 from pages.ui import state
+from pages.ui.dashboard.charting import chart as draw
 from pages.ui.labs.losses import curves_figure, fits_figure, softmax_figure
 from pages.ui.labs.prose import fill, sections
 from pages.ui.widgets import format_value
@@ -22,7 +23,6 @@ from pages.ui.widgets import format_value
 KEY = "loss"
 PROSE = "labs/losses"
 TEXT = sections(PROSE)
-PLOTLY_CONFIG = {"displaylogo": False}
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -33,7 +33,7 @@ def line_fits(outlier: float, delta: float) -> tuple[list[float], list[float], l
 
 
 def chart(fig, key: str) -> None:
-    st.plotly_chart(fig, key=f"{KEY}.{key}", theme=None, config=PLOTLY_CONFIG, width="stretch")
+    draw(fig, f"{KEY}.{key}")
 
 
 state.require_frame("pages/loss_lab.py")

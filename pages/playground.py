@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.presets import PRESETS
 from core.urlstate import config_diff
-from pages.ui import actions, state, variants
+from pages.ui import actions, presentation, state, variants
 from pages.ui.config_panel import configure, run_plan
 from pages.ui.dashboard.live import dashboard
 from pages.ui.figures import model_summary_table
@@ -26,8 +26,14 @@ ignored = st.session_state.pop(state.LINK_PROBLEMS, [])
 if ignored:
     st.warning("**Parts of this link were not used:** " + "; ".join(ignored))
 
+presenting = presentation.enabled()
 with st.sidebar:
-    if not read_only:
+    if presenting:
+        st.caption(
+            ":material/slideshow: Presentation mode: the setup is hidden (it still applies). "
+            "Turn the mode off to change it."
+        )
+    if not read_only and not presenting:
         matching = next((name for name, p in PRESETS.items() if p.config == cfg), None)
         show("playground.preset", matching)
         st.selectbox(
@@ -40,7 +46,7 @@ with st.sidebar:
             on_change=actions.load_preset,
             args=("playground.preset",),
         )
-    errors = configure(cfg, disabled=read_only, hidden=state.hidden_controls())
+    errors = [] if presenting else configure(cfg, read_only, state.hidden_controls())
 state.sync_url(cfg)
 
 plan, plan_error = run_plan(cfg, registry) if not errors else (None, "")

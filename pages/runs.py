@@ -7,6 +7,7 @@ from functools import partial
 import streamlit as st
 
 from pages.ui import figures, state
+from pages.ui.dashboard.charting import chart
 from pages.ui.dashboard.live import describe
 from pages.ui.dashboard.runs_table import (
     delete_runs,
@@ -70,12 +71,7 @@ labels = [
     + (" · fine-tuned" if v.config.finetune.init_from else "")
     for v in views
 ]
-st.plotly_chart(
-    figures.compare_runs(views, metric or "step_loss", labels),
-    key="runs.compare_chart",
-    theme=None,
-    width="stretch",
-)
+chart(figures.compare_runs(views, metric or "step_loss", labels), "runs.compare_chart")
 
 st.subheader("Selected runs")
 for view in views:

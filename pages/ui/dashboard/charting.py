@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.run_state import RunView
+from pages.ui import presentation
 
 FIGURE_CACHE = "dashboard.figures"
 PLOTLY_CONFIG = {"displaylogo": False}
@@ -62,4 +63,7 @@ def _grew(old: Hashable, new: Hashable) -> bool:
 
 
 def chart(fig: go.Figure, key: str) -> None:
-    st.plotly_chart(fig, key=key, theme=None, config=PLOTLY_CONFIG, width="stretch")
+    """Draw a figure full width (larger in presentation mode)."""
+    st.plotly_chart(
+        presentation.scale(fig), key=key, theme=None, config=PLOTLY_CONFIG, width="stretch"
+    )

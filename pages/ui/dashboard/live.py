@@ -17,7 +17,7 @@ import streamlit as st
 from core.config import RunConfig
 from core.events import ACTIVE_STATUSES
 from core.run_state import MAX_POINTS, RunState, RunView
-from pages.ui import actions, state, variants
+from pages.ui import actions, presentation, state, variants
 from pages.ui.dashboard.charting import chart
 from pages.ui.dashboard.tabs import show_tabs
 from pages.ui.figures import ema
@@ -35,7 +35,12 @@ def dashboard(run: RunState | None, can_control: bool = True) -> None:
     the run's owner, and never on a read-only link (`can_control=False`)."""
     view = _thinned(run) if run is not None else None
     if view is None:
-        st.info("No run yet: choose data, a model and hyperparameters on the left, then **Start**.")
+        where = (
+            ""
+            if presentation.enabled()
+            else "choose data, a model and hyperparameters on the left, then "
+        )
+        st.info(f"No run yet: {where}**Start**." if where else "No run yet: press **Start**.")
         # An empty chart now also loads the browser's charting library before the first run.
         empty = show_empty(new_figure("Training loss per step", "step", "loss", "empty"), "")
         chart(empty.update_layout(height=320), "dashboard.placeholder")

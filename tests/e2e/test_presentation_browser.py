@@ -1,0 +1,31 @@
+"""Presentation mode in Chromium: the sidebar toggle hides the setup and grows the text."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.test_browser import shoot
+from tests.e2e.test_share_browser import app, assert_no_exception, visitor  # noqa: F401
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_toggle_switches_presentation_mode(app, visitor) -> None:  # noqa: F811
+    server, _ = app
+    page = visitor()
+    page.goto(f"{server}/playground?present=1")
+    expect(page.get_by_text("Presentation mode: the setup is hidden")).to_be_visible(timeout=60_000)
+    assert page.locator(".st-key-playground-data-name").count() == 0
+    size = page.evaluate(
+        "parseFloat(getComputedStyle(document.querySelector('.stMainBlockContainer')).fontSize)"
+    )
+    shoot(page, "presentation-01-on")
+    page.get_by_text("Presentation mode", exact=True).click()
+    page.locator(".st-key-playground-data-name").wait_for(timeout=30_000)
+    after = page.evaluate(
+        "parseFloat(getComputedStyle(document.querySelector('.stMainBlockContainer')).fontSize)"
+    )
+    assert size > after
+    assert "present" not in page.evaluate("location.href")
+    assert_no_exception(page)
