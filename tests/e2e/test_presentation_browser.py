@@ -17,15 +17,13 @@ def test_the_toggle_switches_presentation_mode(app, visitor) -> None:  # noqa: F
     page.goto(f"{server}/playground?present=1")
     expect(page.get_by_text("Presentation mode: the setup is hidden")).to_be_visible(timeout=60_000)
     assert page.locator(".st-key-playground-data-name").count() == 0
-    size = page.evaluate(
-        "parseFloat(getComputedStyle(document.querySelector('.stMainBlockContainer')).fontSize)"
-    )
+    font = "parseFloat(getComputedStyle(document.querySelector('.stMainBlockContainer')).fontSize)"
+    page.wait_for_function(f"{font} > 18", timeout=30_000)  # the larger text's style is on
+    size = page.evaluate(font)
     shoot(page, "presentation-01-on")
     page.get_by_text("Presentation mode", exact=True).click()
     page.locator(".st-key-playground-data-name").wait_for(timeout=30_000)
-    after = page.evaluate(
-        "parseFloat(getComputedStyle(document.querySelector('.stMainBlockContainer')).fontSize)"
-    )
-    assert size > after
+    # The larger text's style leaves when the rerun ends (after the form is back): wait for it.
+    page.wait_for_function(f"(big) => {font} < big", arg=size, timeout=30_000)
     assert "present" not in page.evaluate("location.href")
     assert_no_exception(page)
