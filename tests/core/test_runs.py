@@ -289,3 +289,30 @@ def test_finished_runs_leave_memory_but_stay_readable(tmp_path: Path, monkeypatc
         assert oldest.snapshot().epochs
     finally:
         reg.shutdown()
+
+
+def test_a_worker_never_runs_the_main_script_even_if_it_is_swapped_mid_start(tmp_path: Path):
+    """Streamlit installs a fresh `__main__` (the app script) on every script run, so a worker
+    started from a background thread can meet a main module that was not hidden; the child must
+    still not import it (it would run the whole app in the worker)."""
+    import types
+
+    from core.launcher import main_module_hidden, noop, worker_context
+
+    marker = tmp_path / "main-ran"
+    script = tmp_path / "fake_app.py"
+    script.write_text(f"open({str(marker)!r}, 'w').write('ran')\n")
+    saved = sys.modules["__main__"]
+    ctx = worker_context()
+    try:
+        with main_module_hidden():
+            swapped = types.ModuleType("__main__")
+            swapped.__file__ = str(script)  # what a Streamlit script run puts there
+            sys.modules["__main__"] = swapped
+            process = ctx.Process(target=noop, daemon=True)
+            process.start()
+        process.join(timeout=60)
+    finally:
+        sys.modules["__main__"] = saved
+    assert process.exitcode == 0
+    assert not marker.exists()
