@@ -181,6 +181,11 @@ class RunRegistry:
                 with self._lock:
                     self._launching.discard(run_id)
 
+    def has_room(self, owner: str) -> bool:
+        """Whether `owner` may queue another run now (sweeps wait for this, not for an error)."""
+        with self._lock:
+            return self._queue.waiting_of(owner) < self._queue.limits.per_visitor_queued
+
     def queue_position(self, run_id: str) -> int | None:
         """1-based place in line of a queued run (round-robin across visitors), else None."""
         with self._lock:

@@ -1,0 +1,77 @@
+"""Figures of a sweep's results (pure: rows of plain values in, plotly Figure out)."""
+
+from __future__ import annotations
+
+import math
+
+import plotly.graph_objects as go
+
+import pages.ui.figures.theme as theme
+from pages.ui.figures.base import new_figure
+
+METRIC = "best val"
+
+
+def _numeric(values: list[str]) -> list[float] | None:
+    try:
+        return [float(v) for v in values]
+    except ValueError:
+        return None
+
+
+def sweep_heatmap(rows: list[dict], x: str, y: str, metric_title: str) -> go.Figure:
+    """The best validation metric at every (x, y) point of a two-parameter sweep."""
+    xs = list(dict.fromkeys(r[x] for r in rows))
+    ys = list(dict.fromkeys(r[y] for r in rows))
+    z = [[None] * len(xs) for _ in ys]
+    for r in rows:
+        value = r.get(METRIC)
+        if value is not None and math.isfinite(value):
+            z[ys.index(r[y])][xs.index(r[x])] = value
+    fig = new_figure(f"{metric_title} by {x} and {y}", x, y, "sweep.heatmap")
+    fig.add_heatmap(
+        x=xs,
+        y=ys,
+        z=z,
+        colorscale=theme.HEAT_SCALE,
+        texttemplate="%{z:.3g}",
+        colorbar=dict(title=dict(text=metric_title, side="right")),
+        hovertemplate=f"{x} %{{x}}, {y} %{{y}}: %{{z:.4g}}<extra></extra>",
+    )
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(type="category")
+    fig.update_layout(height=420)
+    return fig
+
+
+def parallel_coordinates(rows: list[dict], paths: list[str], metric_title: str) -> go.Figure:
+    """One line per finished run across the swept settings and the metric; colour = metric."""
+    done = [r for r in rows if r.get(METRIC) is not None and math.isfinite(r[METRIC])]
+    dims = []
+    for path in paths:
+        values = [r[path] for r in done]
+        numbers = _numeric(values)
+        if numbers is not None:
+            dims.append(dict(label=path, values=numbers))
+        else:
+            levels = list(dict.fromkeys(values))
+            dims.append(
+                dict(
+                    label=path,
+                    values=[levels.index(v) for v in values],
+                    tickvals=list(range(len(levels))),
+                    ticktext=levels,
+                )
+            )
+    metric = [r[METRIC] for r in done]
+    dims.append(dict(label=metric_title, values=metric))
+    fig = go.Figure(
+        go.Parcoords(
+            line=dict(color=metric, colorscale=theme.HEAT_SCALE, showscale=True),
+            dimensions=dims,
+        )
+    )
+    fig.update_layout(
+        template=theme.TEMPLATE, title=f"Every run of the sweep ({len(done)} finished)", height=420
+    )
+    return fig
