@@ -21,6 +21,7 @@ page = st.navigation(
         st.Page("pages/runs.py", title="Runs", icon=":material/table_chart:"),
         st.Page("pages/try_model.py", title="Try a model", icon=":material/model_training:"),
         st.Page("pages/sweeps.py", title="Sweeps", icon=":material/grid_on:"),
+        st.Page("pages/teacher.py", title="Teacher", icon=":material/school:"),
         st.Page("pages/backprop_lab.py", title="Backprop lab", icon=":material/account_tree:"),
         st.Page("pages/optimizer_lab.py", title="Optimizer lab", icon=":material/moving:"),
         st.Page("pages/loss_lab.py", title="Loss explorer", icon=":material/functions:"),

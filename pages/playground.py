@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.presets import PRESETS
 from core.urlstate import config_diff
-from pages.ui import actions, presentation, state, variants
+from pages.ui import actions, classroom, presentation, state, variants
 from pages.ui.config_panel import configure, run_plan
 from pages.ui.dashboard.live import dashboard
 from pages.ui.figures import model_summary_table
@@ -22,6 +22,9 @@ read_only = state.read_only()
 cfg = state.playground_config(fallback=shown.base.config if shown else None)
 
 st.title(":material/tune: Playground")
+room = classroom.joined()
+if room is not None and not read_only:
+    classroom.student_banner(room)
 ignored = st.session_state.pop(state.LINK_PROBLEMS, [])
 if ignored:
     st.warning("**Parts of this link were not used:** " + "; ".join(ignored))

@@ -13,7 +13,7 @@ import streamlit as st
 from core.config import RunConfig
 from core.plan import RunPlan
 from core.presets import preset_config
-from pages.ui import variants
+from pages.ui import classroom, variants
 from pages.ui.config_panel import run_plan
 from pages.ui.state import (
     CONTROL_ERROR,
@@ -51,6 +51,7 @@ def start_run(cfg: RunConfig, plan: RunPlan | None = None) -> str | None:
         return None
     st.session_state.pop(START_ERROR, None)
     variants.started(run_id)
+    classroom.started(run_id)
     select_run(run_id)
     _wait_for_first_steps(run_id)
     return run_id

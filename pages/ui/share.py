@@ -28,7 +28,8 @@ def _base() -> str:
     return f"{parts.scheme}://{parts.netloc}{PAGE_PATH}"
 
 
-def _link(query: dict[str, str]) -> str:
+def link(query: dict[str, str]) -> str:
+    """The playground's address with `query` (absolute when the browser's address is known)."""
     return f"{_base()}?{urlencode(query, safe=',')}" if query else _base()
 
 
@@ -69,8 +70,8 @@ def share_links(cfg: RunConfig, run_id: str | None = None) -> ShareLinks:
     if hide:
         query[HIDE] = hide
     return ShareLinks(
-        edit=_link(query),
-        view=_link({**query, VIEW: "1"}),
-        run=_link({RUN: run_id, VIEW: "1"}) if run_id else None,
+        edit=link(query),
+        view=link({**query, VIEW: "1"}),
+        run=link({RUN: run_id, VIEW: "1"}) if run_id else None,
         hide_options=(*SECTIONS, *config_paths(cfg)),
     )

@@ -1,0 +1,99 @@
+"""A class on the app: the teacher's page (create a class, its live leaderboard) and the student's
+side (a class link puts the class's setup in the form; their runs are listed under the class)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from core.classes import ClassBook, ClassRoom
+from core.urlstate import config_to_query
+from pages.ui import state
+from pages.ui.dashboard.runs_table import view_numbers
+from pages.ui.share import link
+
+CLASS = "class"  # the query key of a class link
+JOINED = "classroom.code"
+NAME = "classroom.name"
+
+
+@st.cache_resource(show_spinner=False)
+def _book(root: str) -> ClassBook:
+    return ClassBook(root)
+
+
+def book() -> ClassBook:
+    return _book(str(state.registry().store.root))
+
+
+# -- students ----------------------------------------------------------------------------------
+def joined() -> ClassRoom | None:
+    """The class this session is in: a `class=` link joins it."""
+    code = st.query_params.get(CLASS, "") or st.session_state.get(JOINED, "")
+    room = book().get(code) if code else None
+    if room is not None:
+        st.session_state[JOINED] = room.code
+    return room
+
+
+def student_banner(room: ClassRoom) -> None:
+    """Who is in which class, and the name the teacher's leaderboard shows."""
+    st.info(
+        f":material/school: **Class “{room.title}”** (code `{room.code}`): the runs you start "
+        "appear on your teacher's leaderboard under the name below. Nobody else can steer them."
+    )
+    st.text_input("Your name on the leaderboard", key=NAME, max_chars=40, placeholder="e.g. Ada")
+
+
+def started(run_id: str) -> None:
+    """After Start: list the run under the class this session is in."""
+    code = st.session_state.get(JOINED)
+    if code:
+        try:
+            book().join(code, run_id, st.session_state.get(NAME, ""))
+        except ValueError as err:
+            st.session_state[state.START_ERROR] = f"The run started but is not in the class: {err}"
+
+
+# -- teachers ----------------------------------------------------------------------------------
+def class_link(room: ClassRoom) -> str:
+    """The link students open: the class's setup and its code (no owner key in it)."""
+    return link({**room.setup, CLASS: room.code})
+
+
+def create_class() -> None:
+    """on_click: a class with the Playground's current setup."""
+    setup = config_to_query(state.playground_config())
+    title = st.session_state.get("teacher.title", "")
+    st.session_state["teacher.selected"] = book().create(state.owner(), title, setup)
+
+
+def leaderboard(room: ClassRoom) -> pd.DataFrame:
+    """The class's runs, best validation metric first: name, status, metric, parameters, time."""
+    reg = state.registry()
+    rows = []
+    for entry in room.runs:
+        view = reg.snapshot(entry["run"])
+        if view is None:
+            continue
+        numbers = view_numbers(view)
+        rows.append(
+            {
+                "student": entry["student"],
+                "status": view.status,
+                "best val": numbers["best val"],
+                "metric": numbers["metric"],
+                "parameters": view.plan.model.total_params if view.plan else None,
+                "time (s)": round(numbers["duration"]) if numbers["duration"] else None,
+                "started": dt.datetime.fromtimestamp(view.created),
+                "run": view.run_id,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=["student", "status", "best val", "metric", "parameters",
+                                        "time (s)", "started", "run"])  # fmt: skip
+    lower_better = bool(rows) and rows[0]["metric"] == "mae"
+    return frame.sort_values(
+        "best val", ascending=lower_better, na_position="last", ignore_index=True
+    )
