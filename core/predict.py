@@ -86,10 +86,8 @@ class Trained:
             out["columns"] = {
                 c.name: "number" if c.numeric else list(c.levels) for c in encoder.columns
             }
-        if spec.vocab:
-            out["vocabulary"] = "".join(spec.vocab) if self.input_kind == "prompt" else None
-            if self.input_kind == "sequence":
-                out["vocabulary"] = list(spec.vocab)
+        if spec.vocab and self.input_kind in ("prompt", "sequence"):
+            out["vocabulary"] = list(spec.vocab)
         return out
 
 

@@ -184,7 +184,7 @@ class RunRegistry:
     def has_room(self, owner: str) -> bool:
         """Whether `owner` may queue another run now (sweeps wait for this, not for an error)."""
         with self._lock:
-            return self._queue.waiting_of(owner) < self._queue.limits.per_visitor_queued
+            return self._queue.has_room(owner)
 
     def queue_position(self, run_id: str) -> int | None:
         """1-based place in line of a queued run (round-robin across visitors), else None."""
@@ -308,9 +308,7 @@ class RunRegistry:
             state = self._states.get(run_id)
             self._states = {k: v for k, v in self._states.items() if k != run_id}
             if state is not None:
-                self._recent[run_id] = state
-                while len(self._recent) > RECENT_FINISHED:
-                    self._recent.popitem(last=False)
+                self._remember(run_id, state)
 
     # -- reading ------------------------------------------------------------------------------
     def get(self, run_id: str) -> RunState | None:
@@ -328,10 +326,15 @@ class RunRegistry:
             return None
         state = RunState(view)
         with self._lock:
-            self._recent[run_id] = state
-            while len(self._recent) > RECENT_FINISHED:
-                self._recent.popitem(last=False)
+            self._remember(run_id, state)
         return state
+
+    def _remember(self, run_id: str, state: RunState) -> None:
+        """Keep a finished run among the RECENT_FINISHED latest (call with the lock held)."""
+        self._recent[run_id] = state
+        self._recent.move_to_end(run_id)
+        while len(self._recent) > RECENT_FINISHED:
+            self._recent.popitem(last=False)
 
     def snapshot(self, run_id: str) -> RunView | None:
         """A bounded plain-data copy of a run, live or stored."""

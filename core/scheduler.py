@@ -64,9 +64,13 @@ class FairQueue:
     def waiting_of(self, owner: str) -> int:
         return sum(1 for _, o in self._waiting if o == owner)
 
+    def has_room(self, owner: str) -> bool:
+        """Whether `owner` may put another run in line."""
+        return self.waiting_of(owner) < self.limits.per_visitor_queued
+
     def check_room(self, owner: str) -> None:
         """ValueError when `owner` already has the most runs waiting."""
-        if self.waiting_of(owner) >= self.limits.per_visitor_queued:
+        if not self.has_room(owner):
             raise ValueError(
                 f"you already have {self.limits.per_visitor_queued} runs waiting for a training "
                 "slot; stop one of them or wait until one starts"

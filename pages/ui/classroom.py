@@ -11,7 +11,7 @@ import streamlit as st
 from core.classes import ClassBook, ClassRoom
 from core.urlstate import config_to_query
 from pages.ui import state
-from pages.ui.dashboard.runs_table import view_numbers
+from pages.ui.dashboard.runs_table import run_numbers
 from pages.ui.share import link
 
 CLASS = "class"  # the query key of a class link
@@ -71,24 +71,29 @@ def create_class() -> None:
 
 
 def leaderboard(room: ClassRoom) -> pd.DataFrame:
-    """The class's runs, best validation metric first: name, status, metric, parameters, time."""
+    """The class's runs, best validation metric first: name, status, metric, parameters, time.
+
+    Redrawn every few seconds: finished runs' numbers come from the Runs table's cache, so only
+    the runs still training are read again."""
     reg = state.registry()
+    records = {r.run_id: r for r in reg.list()}
+    active = set(reg.active())
     rows = []
     for entry in room.runs:
-        view = reg.snapshot(entry["run"])
-        if view is None:
+        record = records.get(entry["run"])
+        if record is None:  # deleted by its owner
             continue
-        numbers = view_numbers(view)
+        numbers = run_numbers(reg, record, active)
         rows.append(
             {
                 "student": entry["student"],
-                "status": view.status,
+                "status": record.status,
                 "best val": numbers["best val"],
                 "metric": numbers["metric"],
-                "parameters": view.plan.model.total_params if view.plan else None,
+                "parameters": numbers["parameters"],
                 "time (s)": round(numbers["duration"]) if numbers["duration"] else None,
-                "started": dt.datetime.fromtimestamp(view.created),
-                "run": view.run_id,
+                "started": dt.datetime.fromtimestamp(record.created),
+                "run": record.run_id,
             }
         )
     frame = pd.DataFrame(rows, columns=["student", "status", "best val", "metric", "parameters",

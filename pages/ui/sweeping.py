@@ -9,7 +9,7 @@ import streamlit as st
 
 from core.config import RunConfig
 from core.sweeps import SweepAxis, SweepRunner, sweep_points
-from core.urlstate import config_paths, config_to_query
+from core.urlstate import config_paths
 from pages.ui import state
 from pages.ui.dashboard.charting import chart
 from pages.ui.figures.curves import metric_scale, metric_title
@@ -29,7 +29,7 @@ SUGGESTED = {
 
 def suggestion(cfg: RunConfig, path: str) -> str:
     """Values to start from: a usual range, or the current value."""
-    return SUGGESTED.get(path) or config_to_query(RunConfig()).get(path, "") or _current(cfg, path)
+    return SUGGESTED.get(path) or _current(cfg, path)
 
 
 def _current(cfg: RunConfig, path: str) -> str:

@@ -8,12 +8,13 @@ this browser session.
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from core.run_state import RunView
 from core.urlstate import config_diff
 from pages.ui import state
-from pages.ui.dashboard.charting import chart
+from pages.ui.dashboard.charting import LOSS_S, SLOW_S, cached_figure, chart
 from pages.ui.figures import compare_runs
 from pages.ui.figures.predictions import decision_boundary
 
@@ -64,13 +65,34 @@ def comparison(view: RunView, original: RunView) -> None:
         a, b = original.loss_values[0], view.loss_values[0]
         same = "identical" if a == b else "different"
         st.caption(f"First training loss: {a!r} (original) and {b!r} (variant), {same}.")
-    labels = [f"original {original.run_id[-6:]}", f"variant {view.run_id[-6:]}"]
-    chart(compare_runs([original, view], "step_loss", labels), "dashboard.variant_curves")
+    # Redrawn each second while the variant trains: rebuilt only when a run's data moved.
+    stamp = (len(view.loss_steps), len(original.loss_steps))
+    curves = cached_figure(view, _curves, original.run_id, stamp=stamp, every_s=LOSS_S)
+    chart(curves, "dashboard.variant_curves")
     if view.samples_kind == "boundary" and original.samples_kind == "boundary":
         left, right = st.columns(2)
         with left:
             st.caption("Original")
-            chart(decision_boundary(original), "dashboard.variant_boundary_a")
+            figure = cached_figure(
+                view, _original_boundary, original.run_id, stamp=original.samples_step
+            )
+            chart(figure, "dashboard.variant_boundary_a")
         with right:
             st.caption("Variant")
-            chart(decision_boundary(view), "dashboard.variant_boundary_b")
+            figure = cached_figure(view, decision_boundary, stamp=view.samples_step, every_s=SLOW_S)
+            chart(figure, "dashboard.variant_boundary_b")
+
+
+def _other(run_id: str) -> RunView | None:
+    run = state.registry().get(run_id)
+    return run.snapshot() if run is not None else None
+
+
+def _curves(view: RunView, original_id: str) -> go.Figure:
+    original = _other(original_id) or view
+    labels = [f"original {original.run_id[-6:]}", f"variant {view.run_id[-6:]}"]
+    return compare_runs([original, view], "step_loss", labels)
+
+
+def _original_boundary(view: RunView, original_id: str) -> go.Figure:
+    return decision_boundary(_other(original_id) or view)

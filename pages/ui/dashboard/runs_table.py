@@ -26,9 +26,10 @@ COLUMNS = ["created", "dataset", "model", "optimizer", "lr", "batch", "epochs", 
 
 
 def view_numbers(view: RunView | None) -> dict[str, Any]:
-    """Best validation metric (shown scale), its name and the run's duration in seconds."""
+    """Best validation metric (shown scale), its name, the run's duration in seconds and its
+    parameter count."""
     if view is None:
-        return {"best val": None, "metric": "", "duration": None}
+        return {"best val": None, "metric": "", "duration": None, "parameters": None}
     best = view.best_val_metric()
     name = view.epochs[-1].metric_name if view.epochs else ""
     duration = None
@@ -41,6 +42,7 @@ def view_numbers(view: RunView | None) -> dict[str, Any]:
         "best val": None if best is None else best * metric_scale(name),
         "metric": metric_title(name) if name else "",
         "duration": duration,
+        "parameters": view.plan.model.total_params if view.plan else None,
     }
 
 
@@ -56,15 +58,20 @@ def _duration(seconds: float | None) -> str:
     return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
 
 
+def run_numbers(reg: RunRegistry, record: RunRecord, active: set[str]) -> dict[str, Any]:
+    """`view_numbers` of a listed run: live for an active run, else from the store, read once per
+    save (tables that refresh every few seconds do not re-read finished runs)."""
+    if record.run_id in active:
+        return view_numbers(reg.snapshot(record.run_id))
+    return _stored_numbers(str(reg.store.root), record.run_id, record.updated)
+
+
 def runs_frame(reg: RunRegistry, records: list[RunRecord]) -> pd.DataFrame:
     """The table shown on the Runs page, newest first."""
     active = set(reg.active())
     rows = []
     for r in records:
-        if r.run_id in active:
-            numbers = view_numbers(reg.snapshot(r.run_id))
-        else:
-            numbers = _stored_numbers(str(reg.store.root), r.run_id, r.updated)
+        numbers = run_numbers(reg, r, active)
         cfg = r.config
         rows.append(
             {
