@@ -221,6 +221,10 @@ def test_starter_trains_live_and_is_listed(server: str, browser) -> None:
     page.wait_for_timeout(2500)
     second_step, loss_now = number(metric(page, "Step")), number(metric(page, "Loss (smoothed)"))
     assert second_step > first_step, "the numbers keep updating while the run trains"
+    # Read it again until a redraw has finished: mid-redraw the chart briefly holds no trace.
+    deadline = time.monotonic() + 10
+    while loss_chart_last_step(page) <= first_chart_step and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
     assert loss_chart_last_step(page) > first_chart_step, "the loss chart receives new points"
     assert loss_now < 0.5 * start_loss, (
         f"the loss should fall: {start_loss} at first, now {loss_now}"
