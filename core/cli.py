@@ -220,6 +220,17 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(func=cmd_serve)
+    i18n = sub.add_parser("i18n", help="keep the translation catalogs in step with the code")
+    i18n.add_argument("action", choices=["update", "missing"])
+    i18n.add_argument("paths", nargs="*", help="missing: only strings from these files")
+    i18n.add_argument("--lang", default="zh")
+    i18n.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        help="a JSON file {english: translation} to use besides the catalog",
+    )
+    i18n.set_defaults(func=cmd_i18n)
     return parser
 
 
@@ -270,6 +281,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise ValueError(f"no saved weights for run(s) {', '.join(missing)}")
     uvicorn.run(make_app(store, args.run_ids or None), host=args.host, port=args.port)
     return 0
+
+
+def cmd_i18n(args: argparse.Namespace) -> int:
+    """Update a catalog from the code (and translation files), or list untranslated strings."""
+    from core import i18n_catalog
+
+    extra: dict[str, str] = {}
+    for name in args.extra:
+        extra.update(json.loads(Path(name).read_text(encoding="utf-8")))
+    if args.action == "update":
+        total, untranslated = i18n_catalog.update(args.lang, extra)
+        print(f"{args.lang}: {total} messages, {untranslated} untranslated")
+        return 0
+    files = [Path(p).resolve() for p in args.paths] or None
+    gaps = [m for m in i18n_catalog.missing(args.lang, files) if not extra.get(m)]
+    for msgid in gaps:
+        print(json.dumps(msgid, ensure_ascii=False))
+    return 1 if gaps else 0
 
 
 def main(argv: list[str] | None = None) -> int:

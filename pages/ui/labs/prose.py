@@ -11,15 +11,21 @@ import string
 from collections.abc import Mapping
 from functools import cache
 
-from pages.ui.prose import prose
+from core.i18n import language, localized_path
+from pages.ui.prose import ASSETS, pseudo_marked
 
 _HEADING = re.compile(r"^## +(\S+) *$", re.MULTILINE)
 
 
-@cache
 def sections(name: str) -> dict[str, str]:
-    """The `## key` sections of assets/<name>.md, keyed by heading, text stripped."""
-    parts = _HEADING.split(prose(name))
+    """The `## key` sections of assets/<name>.md in the visitor's language, keyed by heading."""
+    return {key: pseudo_marked(text) for key, text in _sections(name, language()).items()}
+
+
+@cache
+def _sections(name: str, lang: str) -> dict[str, str]:
+    text = localized_path(ASSETS / f"{name}.md").read_text(encoding="utf-8")
+    parts = _HEADING.split(text)
     return {key: text.strip() for key, text in zip(parts[1::2], parts[2::2], strict=True)}
 
 

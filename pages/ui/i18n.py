@@ -1,0 +1,88 @@
+"""The visitor's language: chosen in the sidebar or by `?lang=zh`, kept in this session, in the
+address and in a cookie, and handed to `core.i18n` as its language source."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from core import i18n
+from core.i18n import LANGUAGES, PSEUDO, SOURCE_LANGUAGE
+
+LANG = "i18n.lang"
+PICKER = "i18n.picker"
+QUERY = "lang"
+COOKIE = "bpl_lang"
+
+
+def _session_language() -> str:
+    """The language of the session whose script is running (English outside a script run)."""
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return SOURCE_LANGUAGE
+    return st.session_state.get(LANG, SOURCE_LANGUAGE)
+
+
+i18n.set_language_source(_session_language)
+
+
+def _valid(lang: object) -> str | None:
+    return lang if isinstance(lang, str) and (lang in LANGUAGES or lang == PSEUDO) else None
+
+
+def enter() -> str:
+    """Called by app.py first on every run: settle this session's language and return it.
+
+    A `lang` in the address wins (a shared link in Chinese), then this session's choice, then the
+    browser's cookie, then English.
+    """
+    cookie = st.context.cookies.get(COOKIE, "") if st.context.cookies else ""
+    lang = (
+        _valid(st.query_params.get(QUERY))
+        or _valid(st.session_state.get(LANG))
+        or _valid(cookie)
+        or SOURCE_LANGUAGE
+    )
+    st.session_state[LANG] = lang
+    _mirror(lang)
+    return lang
+
+
+def _mirror(lang: str) -> None:
+    """Keep the address saying the language (English, the default, is left out)."""
+    if lang == SOURCE_LANGUAGE:
+        if QUERY in st.query_params:
+            del st.query_params[QUERY]
+    elif st.query_params.get(QUERY) != lang:
+        st.query_params[QUERY] = lang
+
+
+def _picked() -> None:
+    lang = _valid(st.session_state.get(PICKER)) or SOURCE_LANGUAGE
+    st.session_state[LANG] = lang
+    _mirror(lang)
+
+
+def picker() -> None:
+    """The sidebar's language switch (its label is in both languages, so anyone can find it)."""
+    lang = st.session_state.get(LANG, SOURCE_LANGUAGE)
+    if st.session_state.get(PICKER) != lang and lang in LANGUAGES:
+        st.session_state[PICKER] = lang
+    st.segmented_control(
+        "Language · 语言",
+        list(LANGUAGES),
+        format_func=LANGUAGES.__getitem__,
+        key=PICKER,
+        on_change=_picked,
+        selection_mode="single",
+    )
+    if _cookie_language() != lang:
+        st.html(
+            f"<script>document.cookie = '{COOKIE}={lang}; path=/; max-age=31536000; "
+            "SameSite=Strict';</script>",
+            unsafe_allow_javascript=True,
+        )
+
+
+def _cookie_language() -> str:
+    value = st.context.cookies.get(COOKIE, "") if st.context.cookies else ""
+    return value if isinstance(value, str) else ""
