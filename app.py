@@ -10,8 +10,8 @@ import streamlit as st
 from core.i18n import _
 from pages.ui import i18n, presentation, state
 
+i18n.enter()  # first: the language of everything below, the browser tab's title included
 st.set_page_config(page_title=_("Backprop Lab"), page_icon=":material/science:", layout="wide")
-i18n.enter()
 
 registry = state.registry()
 owner = state.owner()
@@ -19,6 +19,7 @@ owner = state.owner()
 page = st.navigation(
     [
         st.Page("pages/home.py", title=_("Home"), icon=":material/home:", default=True),
+        st.Page("pages/lessons.py", title=_("Lessons"), icon=":material/menu_book:"),
         st.Page("pages/playground.py", title=_("Playground"), icon=":material/tune:"),
         st.Page("pages/runs.py", title=_("Runs"), icon=":material/table_chart:"),
         st.Page("pages/try_model.py", title=_("Try a model"), icon=":material/model_training:"),

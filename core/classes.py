@@ -17,10 +17,20 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from core.i18n import N_, _
+
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on a projector
 CODE_LENGTH = 6
 MAX_NAME = 40
 MAX_RUNS_PER_CLASS = 2000
+# Stored in English, shown in the reader's language (`display_name`).
+DEFAULT_TITLE = N_("A class")
+ANONYMOUS = N_("anonymous")
+
+
+def display_name(text: str) -> str:
+    """A class title or student name as shown: the stored defaults in the reader's language."""
+    return _(text) if text in (DEFAULT_TITLE, ANONYMOUS) else text
 
 
 @dataclass
@@ -54,12 +64,12 @@ class ClassBook:
         os.replace(tmp, self.path)
 
     def create(self, teacher: str, title: str, setup: dict[str, str]) -> str:
-        title = title.strip()[:80] or "A class"
+        title = title.strip()[:80] or DEFAULT_TITLE
         with self._lock:
             rooms = self._read()
-            code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+            code = "".join(secrets.choice(CODE_ALPHABET) for _unused in range(CODE_LENGTH))
             while code in rooms:
-                code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+                code = "".join(secrets.choice(CODE_ALPHABET) for _unused in range(CODE_LENGTH))
             rooms[code] = ClassRoom(code, title, teacher, dict(setup), time.time())
             self._write(rooms)
         return code
@@ -73,13 +83,13 @@ class ClassBook:
 
     def join(self, code: str, run_id: str, student: str) -> None:
         """List `run_id` under the class with the student's chosen name (ValueError: no class)."""
-        name = " ".join(student.split())[:MAX_NAME] or "anonymous"
+        name = " ".join(student.split())[:MAX_NAME] or ANONYMOUS
         with self._lock:
             rooms = self._read()
             room = rooms.get(code)
             if room is None:
-                raise ValueError(f"there is no class {code!r}")
+                raise ValueError(_("there is no class {code}").format(code=repr(code)))
             if len(room.runs) >= MAX_RUNS_PER_CLASS:
-                raise ValueError("this class has all the runs it can list")
+                raise ValueError(_("this class has all the runs it can list"))
             room.runs.append({"run": run_id, "student": name})
             self._write(rooms)

@@ -2,6 +2,7 @@
 
 Each rule reads a `RunView` and returns a `Flag` (see core.diagnostics) quoting the numbers that
 triggered it, or None. `coach(view)` runs them all, plus the gradient-flow flags; warnings first.
+Flags are built when they are shown, so their words are in the reader's language (core.i18n).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import statistics
 from collections.abc import Callable
 
 from core.diagnostics import Flag, gradient_flags
+from core.events import localize_status_text
+from core.i18n import _
 from core.run_state import RunView
 
 SPIKE_FACTOR = 3.0  # a step loss this many times the recent median is a spike
@@ -27,9 +30,11 @@ def divergence(view: RunView) -> Flag | None:
     if view.status == "diverged":
         return Flag(
             "warning",
-            "Training diverged",
-            f"{view.message} Lower the learning rate (try 10x lower) and turn on gradient "
-            "clipping (e.g. at 1.0).",
+            _("Training diverged"),
+            _(
+                "{message} Lower the learning rate (try 10x lower) and turn on gradient "
+                "clipping (e.g. at 1.0)."
+            ).format(message=localize_status_text(view.message)),
             numbers={"step": float(view.failed_step)},
         )
     losses = [v for v in view.loss_values if math.isfinite(v)]
@@ -41,10 +46,12 @@ def divergence(view: RunView) -> Flag | None:
     if median > 0 and peak > SPIKE_FACTOR * median and peak > losses[0]:
         return Flag(
             "warning",
-            "Loss spikes",
-            f"The loss jumped to {peak:.3g}, {peak / median:.1f}x its recent median of "
-            f"{median:.3g} (and above where it started, {losses[0]:.3g}). Steps overshoot: lower "
-            "the learning rate or add gradient clipping.",
+            _("Loss spikes"),
+            _(
+                "The loss jumped to {peak:.3g}, {factor:.1f}x its recent median of {median:.3g} "
+                "(and above where it started, {start:.3g}). Steps overshoot: lower the learning "
+                "rate or add gradient clipping."
+            ).format(peak=peak, factor=peak / median, median=median, start=losses[0]),
             numbers={"peak_loss": peak, "median_loss": median},
         )
     return None
@@ -72,10 +79,12 @@ def dead_relus(view: RunView) -> Flag | None:
     layer, fraction, step = worst
     return Flag(
         "warning",
-        "Many dead ReLUs",
-        f"{fraction:.0%} of the units after {layer} output zero for every probe input at "
-        f"step {step}, so they pass no gradient and stop learning. Lower the learning rate, "
-        "use LeakyReLU, or He initialization.",
+        _("Many dead ReLUs"),
+        _(
+            "{fraction:.0%} of the units after {layer} output zero for every probe input at "
+            "step {step}, so they pass no gradient and stop learning. Lower the learning rate, "
+            "use LeakyReLU, or He initialization."
+        ).format(fraction=fraction, layer=layer, step=step),
         (layer,),
         {"dead_fraction": fraction},
     )
@@ -89,10 +98,12 @@ def saturation(view: RunView) -> Flag | None:
     layer, fraction, step = worst
     return Flag(
         "warning",
-        "Saturated activations",
-        f"{fraction:.0%} of the outputs of {layer} are pinned near their limits at step "
-        f"{step}, where {layer.split('.')[-1]}'s slope is almost zero. Scale the inputs, "
-        "use Xavier initialization, a lower learning rate, or ReLU.",
+        _("Saturated activations"),
+        _(
+            "{fraction:.0%} of the outputs of {layer} are pinned near their limits at step "
+            "{step}, where {function}'s slope is almost zero. Scale the inputs, use Xavier "
+            "initialization, a lower learning rate, or ReLU."
+        ).format(fraction=fraction, layer=layer, step=step, function=layer.split(".")[-1]),
         (layer,),
         {"saturated_fraction": fraction},
     )
@@ -115,11 +126,18 @@ def overfitting(view: RunView) -> Flag | None:
         return None
     return Flag(
         "warning",
-        "Overfitting",
-        f"Validation loss was best at epoch {best.epoch} ({best.val_loss:.3g}) and is now "
-        f"{last.val_loss:.3g}, while training loss fell to {last.train_loss:.3g}: the model is "
-        "memorising the training set. Add weight decay or dropout, use more data, a smaller "
-        f"model, or stop early (around epoch {best.epoch}).",
+        _("Overfitting"),
+        _(
+            "Validation loss was best at epoch {best_epoch} ({best_loss:.3g}) and is now "
+            "{val_loss:.3g}, while training loss fell to {train_loss:.3g}: the model is "
+            "memorising the training set. Add weight decay or dropout, use more data, a smaller "
+            "model, or stop early (around epoch {best_epoch})."
+        ).format(
+            best_epoch=best.epoch,
+            best_loss=best.val_loss,
+            val_loss=last.val_loss,
+            train_loss=last.train_loss,
+        ),
         numbers={
             "best_epoch": float(best.epoch),
             "best_val_loss": best.val_loss,
@@ -141,10 +159,12 @@ def plateau(view: RunView) -> Flag | None:
         return None
     return Flag(
         "info",
-        "Plateau",
-        f"The training loss averaged {before:.3g} in the middle third of the run and {now:.3g} "
-        f"in the last third ({(before - now) / before:.1%} better). Try a higher learning rate, a "
-        "schedule (cosine, warm-up), or Adam.",
+        _("Plateau"),
+        _(
+            "The training loss averaged {before:.3g} in the middle third of the run and {now:.3g} "
+            "in the last third ({gain:.1%} better). Try a higher learning rate, a schedule "
+            "(cosine, warm-up), or Adam."
+        ).format(before=before, now=now, gain=(before - now) / before),
         numbers={"loss_before": before, "loss_now": now},
     )
 
@@ -159,10 +179,12 @@ def underfitting(view: RunView) -> Flag | None:
         return None
     return Flag(
         "info",
-        "Under-fitting",
-        f"After {last.epoch} epochs the model gets only {last.train_metric:.0%} of the training "
-        f"set right (validation {last.val_metric:.0%}). It is too simple or trains too briefly: "
-        "add layers or units, extra input features, or train longer.",
+        _("Under-fitting"),
+        _(
+            "After {epochs} epochs the model gets only {train:.0%} of the training set right "
+            "(validation {val:.0%}). It is too simple or trains too briefly: add layers or units, "
+            "extra input features, or train longer."
+        ).format(epochs=last.epoch, train=last.train_metric, val=last.val_metric),
         numbers={"train_accuracy": last.train_metric, "val_accuracy": last.val_metric},
     )
 

@@ -11,6 +11,7 @@ from typing import Any
 from core.data.base import DataConfig
 from core.device import DeviceName
 from core.finetune import FinetuneConfig
+from core.i18n import N_
 from core.models.base import ModelConfig
 from core.optim import OptimConfig
 from core.serialize import from_dict, from_json, to_dict, to_json
@@ -32,8 +33,28 @@ class RunConfig:
     optim: OptimConfig = field(default_factory=OptimConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
-    seed: int = field(default=0, metadata={"min": 0, "max": 2**31 - 1, "help": "Random seed."})
-    device: DeviceName = field(default="auto", metadata={"help": "Where to train."})
+    seed: int = field(
+        default=0,
+        metadata={
+            "min": 0,
+            "max": 2**31 - 1,
+            "label": N_("Seed"),
+            "help": N_("Random seed."),
+        },
+    )
+    device: DeviceName = field(
+        default="auto",
+        metadata={
+            "label": N_("Device"),
+            "help": N_("Where to train."),
+            "options": {
+                "auto": N_("auto (the fastest one here)"),
+                "cpu": "CPU",
+                "cuda": "CUDA (NVIDIA GPU)",
+                "mps": "MPS (Apple GPU)",
+            },
+        },
+    )
 
     def to_json(self) -> str:
         return to_json(self)

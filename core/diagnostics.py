@@ -2,6 +2,7 @@
 
 Each rule looks only at the last few measurements, so a flag describes the run as it is now, and
 its message quotes the numbers that triggered it. No UI here: pages decide how to show a `Flag`.
+Flags are built when they are shown, so their words are in the reader's language (core.i18n).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from core.events import LayerStats
+from core.i18n import N_, _, ngettext
 from core.run_state import RunView
 
 WINDOW = 5  # measurements a rule looks back over
@@ -27,11 +29,11 @@ MAX_NAMED = 4  # layers named in a message before "and N more"
 
 Level = Literal["info", "warning"]
 
-VANISHING_ADVICE = (
+VANISHING_ADVICE = N_(
     "These layers barely learn. Try ReLU instead of sigmoid/tanh, He initialization, batch "
     "normalization, or residual connections."
 )
-DEAD_ADVICE = (
+DEAD_ADVICE = N_(
     "No gradient at all gets through: usually dead ReLUs (units that output 0 for every input), "
     "often after a too-large learning rate. Try a lower learning rate, leaky ReLU or He "
     "initialization."
@@ -72,11 +74,7 @@ def _medians(recent: list[LayerStats], attr: str) -> list[float]:
 def _names(layers: Sequence[str]) -> str:
     shown = ", ".join(layers[:MAX_NAMED])
     more = len(layers) - MAX_NAMED
-    return f"{shown} and {more} more" if more > 0 else shown
-
-
-def _its(indices: Sequence[int]) -> str:
-    return "its" if len(indices) == 1 else "their"
+    return _("{layers} and {more} more").format(layers=shown, more=more) if more > 0 else shown
 
 
 def _vanishing(recent: list[LayerStats]) -> Flag | None:
@@ -95,10 +93,21 @@ def _vanishing(recent: list[LayerStats]) -> Flag | None:
     advice = DEAD_ADVICE if med[worst] == 0 else VANISHING_ADVICE
     return Flag(
         "warning",
-        "Vanishing gradients",
-        f"Gradients reaching {_names([layers[i] for i in low])} are under 1% of those at "
-        f"{layers[top]}: {layers[worst]} gets {med[worst]:.3g} against {med[top]:.3g} "
-        f"(a ratio of {ratio:.2g}; medians of the last {len(recent)} measurements). {advice}",
+        _("Vanishing gradients"),
+        _(
+            "Gradients reaching {layers} are under 1% of those at {top}: {worst} gets "
+            "{worst_norm:.3g} against {top_norm:.3g} (a ratio of {ratio:.2g}; medians of the last "
+            "{n} measurements). {advice}"
+        ).format(
+            layers=_names([layers[i] for i in low]),
+            top=layers[top],
+            worst=layers[worst],
+            worst_norm=med[worst],
+            top_norm=med[top],
+            ratio=ratio,
+            n=len(recent),
+            advice=_(advice),
+        ),
         tuple(layers[i] for i in low),
         {"smallest_grad_norm": med[worst], "largest_grad_norm": med[top], "ratio": ratio},
     )
@@ -124,14 +133,27 @@ def _exploding(recent: list[LayerStats]) -> Flag | None:
     if big:
         peak = max(_inf_if_nan(last.grad_norm[i]) for i in big)
         parts.append(
-            f"the gradient norm of {_names([last.layers[i] for i in big])} reached {peak:.3g} "
-            f"at step {last.step} (above {EXPLODING_NORM:g})"
+            _(
+                "the gradient norm of {layers} reached {peak:.3g} at step {step} (above {limit:g})"
+            ).format(
+                layers=_names([last.layers[i] for i in big]),
+                peak=peak,
+                step=last.step,
+                limit=EXPLODING_NORM,
+            )
         )
     if grows:
         parts.append(
-            f"the total gradient norm grew {growth:.0f}x over the last {len(recent)} "
-            f"measurements (from {start:.3g} at step {first.step} to {end:.3g})"
+            _(
+                "the total gradient norm grew {growth:.0f}x over the last {n} measurements (from "
+                "{start:.3g} at step {step} to {end:.3g})"
+            ).format(growth=growth, n=len(recent), start=start, step=first.step, end=end)
         )
+    findings = (
+        _("{first}; {second}").format(first=parts[0], second=parts[1])
+        if len(parts) == 2
+        else parts[0]
+    )
     named = big or [
         i
         for i, (g0, g1) in enumerate(zip(first.grad_norm, last.grad_norm, strict=True))
@@ -139,11 +161,11 @@ def _exploding(recent: list[LayerStats]) -> Flag | None:
     ]
     return Flag(
         "warning",
-        "Exploding gradients",
-        "Gradients are blowing up: "
-        + "; ".join(parts)
-        + ". Lower the learning rate (try 10x lower) or turn on gradient clipping (e.g. at 1.0); "
-        "recurrent networks especially need clipping.",
+        _("Exploding gradients"),
+        _(
+            "Gradients are blowing up: {findings}. Lower the learning rate (try 10x lower) or "
+            "turn on gradient clipping (e.g. at 1.0); recurrent networks especially need clipping."
+        ).format(findings=findings),
         tuple(last.layers[i] for i in named),
         {"max_grad_norm": max(map(_inf_if_nan, last.grad_norm)), "growth": growth},
     )
@@ -155,14 +177,25 @@ def _update_ratio(recent: list[LayerStats]) -> list[Flag]:
     high = [i for i, r in enumerate(med) if r > HIGH_UPDATE_RATIO]
     if high:
         peak = max(med[i] for i in high)
+        message = ngettext(
+            "Each step changes {layers} by up to {peak:.1%} of its size (update/weight ratio "
+            "{peak:.3g}, median of the last {n} measurements), where about {healthy:g} is "
+            "typical. Steps this big make training jumpy or unstable: lower the learning rate.",
+            "Each step changes {layers} by up to {peak:.1%} of their size (update/weight ratio "
+            "{peak:.3g}, median of the last {n} measurements), where about {healthy:g} is "
+            "typical. Steps this big make training jumpy or unstable: lower the learning rate.",
+            len(high),
+        )
         flags.append(
             Flag(
                 "warning",
-                "Learning rate too high",
-                f"Each step changes {_names([layers[i] for i in high])} by up to {peak:.1%} of "
-                f"{_its(high)} size (update/weight ratio {peak:.3g}, median of the last "
-                f"{len(recent)} measurements), where about {HEALTHY_UPDATE_RATIO:g} is typical. "
-                "Steps this big make training jumpy or unstable: lower the learning rate.",
+                _("Learning rate too high"),
+                message.format(
+                    layers=_names([layers[i] for i in high]),
+                    peak=peak,
+                    n=len(recent),
+                    healthy=HEALTHY_UPDATE_RATIO,
+                ),
                 tuple(layers[i] for i in high),
                 {"max_update_ratio": peak, "healthy_update_ratio": HEALTHY_UPDATE_RATIO},
             )
@@ -170,19 +203,38 @@ def _update_ratio(recent: list[LayerStats]) -> list[Flag]:
     low = [i for i, r in enumerate(med) if r < LOW_UPDATE_RATIO]
     if low:
         least = min(med[i] for i in low)
-        amount = "not at all" if least == 0 else f"by only {least:.3g} of {_its(low)} size"
         advice = (
-            "The learning rate looks too low: if the loss is flat too, try it 10x higher."
+            _("The learning rate looks too low: if the loss is flat too, try it 10x higher.")
             if len(low) == len(layers)
-            else "These layers have nearly stopped learning while others still move."
+            else _("These layers have nearly stopped learning while others still move.")
         )
+        if least == 0:
+            message = ngettext(
+                "Each step changes {layers} not at all (median of the last {n} measurements), "
+                "where about {healthy:g} of its size is typical. {advice}",
+                "Each step changes {layers} not at all (median of the last {n} measurements), "
+                "where about {healthy:g} of their size is typical. {advice}",
+                len(low),
+            )
+        else:
+            message = ngettext(
+                "Each step changes {layers} by only {least:.3g} of its size (median of the last "
+                "{n} measurements), where about {healthy:g} of its size is typical. {advice}",
+                "Each step changes {layers} by only {least:.3g} of their size (median of the last "
+                "{n} measurements), where about {healthy:g} of their size is typical. {advice}",
+                len(low),
+            )
         flags.append(
             Flag(
                 "info",
-                "Learning has stalled",
-                f"Each step changes {_names([layers[i] for i in low])} {amount} (median of the "
-                f"last {len(recent)} measurements), where about {HEALTHY_UPDATE_RATIO:g} of "
-                f"{_its(low)} size is typical. {advice}",
+                _("Learning has stalled"),
+                message.format(
+                    layers=_names([layers[i] for i in low]),
+                    least=least,
+                    n=len(recent),
+                    healthy=HEALTHY_UPDATE_RATIO,
+                    advice=advice,
+                ),
                 tuple(layers[i] for i in low),
                 {"min_update_ratio": least, "healthy_update_ratio": HEALTHY_UPDATE_RATIO},
             )

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn as nn
 
+from core.i18n import N_, _
+
 RUN_REF = "run:"
 HEAD = "head"  # every architecture names its output layer `head` (core.models.layers.make_head)
 
@@ -23,15 +25,25 @@ class FinetuneConfig:
 
     init_from: str = field(
         default="",
-        metadata={"help": "Start from this run's trained weights (run:<id>); empty: from scratch."},
+        metadata={
+            "label": N_("Init from"),
+            "help": N_("Start from this run's trained weights (run:<id>); empty: from scratch."),
+        },
     )
     freeze: tuple[str, ...] = field(
         default=(),
-        metadata={"max_len": 16, "help": "Layers kept as pre-trained (not trained further)."},
+        metadata={
+            "max_len": 16,
+            "label": N_("Freeze"),
+            "help": N_("Layers kept as pre-trained (not trained further)."),
+        },
     )
     new_head: bool = field(
         default=False,
-        metadata={"help": "Replace the output layer with a fresh one (new classes or task)."},
+        metadata={
+            "label": N_("New head"),
+            "help": N_("Replace the output layer with a fresh one (new classes or task)."),
+        },
     )
 
     @property
@@ -51,7 +63,7 @@ def checkpoint_file(cfg: FinetuneConfig) -> str:
 
 def layer_names(model: nn.Module) -> list[str]:
     """Top-level layers that hold parameters: what `freeze` may name."""
-    return [name for name, m in model.named_children() if any(True for _ in m.parameters())]
+    return [name for name, m in model.named_children() if any(True for _param in m.parameters())]
 
 
 def apply_finetune(model: nn.Module, cfg: FinetuneConfig, checkpoint: str) -> None:
@@ -59,33 +71,46 @@ def apply_finetune(model: nn.Module, cfg: FinetuneConfig, checkpoint: str) -> No
     try:
         state = torch.load(checkpoint, map_location="cpu", weights_only=True)
     except (OSError, RuntimeError, ValueError) as err:
-        raise ValueError(f"could not read the pre-trained weights ({err})") from None
+        raise ValueError(
+            _("could not read the pre-trained weights ({error})").format(error=err)
+        ) from None
     own = model.state_dict()
     if cfg.new_head:
         state = {k: v for k, v in state.items() if not k.startswith(HEAD + ".")}
     missing = [k for k in own if k not in state and not (cfg.new_head and k.startswith(HEAD + "."))]
     if missing or any(k not in own for k in state):
         raise ValueError(
-            "the pre-trained run has a different architecture (layers "
-            f"{sorted(set(missing) | (set(state) - set(own)))[:4]} do not match); "
-            "use the same model settings as the run you start from"
+            _(
+                "the pre-trained run has a different architecture (layers {layers} do not "
+                "match); use the same model settings as the run you start from"
+            ).format(layers=sorted(set(missing) | (set(state) - set(own)))[:4])
         )
     wrong = [k for k, v in state.items() if v.shape != own[k].shape]
     if wrong:
-        in_head = all(k.startswith(HEAD + ".") for k in wrong)
-        where = "the output layer" if in_head else wrong[0]
-        hint = " (tick 'new head' for a different number of classes)" if in_head else ""
+        there, here = tuple(state[wrong[0]].shape), tuple(own[wrong[0]].shape)
+        if all(k.startswith(HEAD + ".") for k in wrong):
+            raise ValueError(
+                _(
+                    "the output layer has a different shape in the pre-trained run (tick 'new "
+                    "head' for a different number of classes): {there} there, {here} here"
+                ).format(there=there, here=here)
+            )
         raise ValueError(
-            f"{where} has a different shape in the pre-trained run{hint}: "
-            f"{tuple(state[wrong[0]].shape)} there, {tuple(own[wrong[0]].shape)} here"
+            _(
+                "{layer} has a different shape in the pre-trained run: {there} there, {here} here"
+            ).format(layer=wrong[0], there=there, here=here)
         )
     model.load_state_dict(state, strict=not cfg.new_head)
     names = layer_names(model)
     unknown = [f for f in cfg.freeze if f not in names]
     if unknown:
-        raise ValueError(f"no layer {unknown[0]!r} to freeze; the layers are {names}")
+        raise ValueError(
+            _("no layer {layer} to freeze; the layers are {layers}").format(
+                layer=repr(unknown[0]), layers=names
+            )
+        )
     if cfg.new_head and HEAD in cfg.freeze:
-        raise ValueError("a new head must be trained: do not freeze 'head' when replacing it")
+        raise ValueError(_("a new head must be trained: do not freeze 'head' when replacing it"))
     for name, module in model.named_children():
         if name in cfg.freeze:
             module.requires_grad_(False)

@@ -31,10 +31,12 @@ PSEUDO = "qps"  # for tests only: every translated string wrapped in ⟦ ⟧
 _source: Callable[[], str] | None = None
 
 
-def set_language_source(source: Callable[[], str] | None) -> None:
-    """Register the function that names the current language (the app: the visitor's choice)."""
+def set_language_source(source: Callable[[], str] | None) -> Callable[[], str] | None:
+    """Register the function that names the current language (the app: the visitor's choice);
+    returns the one it replaces, so a test can put it back."""
     global _source
-    _source = source
+    previous, _source = _source, source
+    return previous
 
 
 def language() -> str:

@@ -9,6 +9,8 @@ from typing import Literal
 
 import torch
 
+from core.i18n import N_
+
 OptimizerName = Literal["sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adam", "adamw"]
 ScheduleName = Literal["constant", "step", "cosine", "warmup"]
 
@@ -17,37 +19,107 @@ ScheduleName = Literal["constant", "step", "cosine", "warmup"]
 class OptimConfig:
     """How parameters move: optimizer, learning rate and its schedule, regularization, clipping."""
 
-    name: OptimizerName = field(default="adam", metadata={"help": "Update rule."})
+    name: OptimizerName = field(
+        default="adam", metadata={"label": N_("Optimizer"), "help": N_("Update rule.")}
+    )
     lr: float = field(
-        default=3e-3, metadata={"min": 1e-6, "max": 10.0, "log": True, "help": "Learning rate."}
+        default=3e-3,
+        metadata={
+            "min": 1e-6,
+            "max": 10.0,
+            "log": True,
+            "label": N_("Learning rate"),
+            "help": N_("Learning rate."),
+        },
     )
     momentum: float = field(
-        default=0.9, metadata={"min": 0.0, "max": 0.999, "help": "Momentum (SGD variants)."}
+        default=0.9,
+        metadata={
+            "min": 0.0,
+            "max": 0.999,
+            "label": N_("Momentum"),
+            "help": N_("Momentum (SGD variants)."),
+        },
     )
     beta1: float = field(
-        default=0.9, metadata={"min": 0.0, "max": 0.999, "help": "Adam's first-moment decay."}
+        default=0.9,
+        metadata={
+            "min": 0.0,
+            "max": 0.999,
+            "label": N_("Beta1"),
+            "help": N_("Adam's first-moment decay."),
+        },
     )
     beta2: float = field(
-        default=0.999, metadata={"min": 0.0, "max": 0.9999, "help": "Adam/RMSprop 2nd moment."}
+        default=0.999,
+        metadata={
+            "min": 0.0,
+            "max": 0.9999,
+            "label": N_("Beta2"),
+            "help": N_("Adam/RMSprop 2nd moment."),
+        },
     )
     weight_decay: float = field(
-        default=0.0, metadata={"min": 0.0, "max": 1.0, "help": "L2 penalty (decoupled in AdamW)."}
+        default=0.0,
+        metadata={
+            "min": 0.0,
+            "max": 1.0,
+            "label": N_("Weight decay"),
+            "help": N_("L2 penalty (decoupled in AdamW)."),
+        },
     )
     l1: float = field(
-        default=0.0, metadata={"min": 0.0, "max": 1.0, "help": "L1 penalty on weights."}
+        default=0.0,
+        metadata={"min": 0.0, "max": 1.0, "label": N_("L1"), "help": N_("L1 penalty on weights.")},
     )
-    schedule: ScheduleName = field(default="constant", metadata={"help": "LR over time."})
+    schedule: ScheduleName = field(
+        default="constant",
+        metadata={
+            "label": N_("Schedule"),
+            "help": N_("LR over time."),
+            "options": {
+                "constant": N_("constant"),
+                "step": N_("step decay"),
+                "cosine": N_("cosine decay"),
+                "warmup": N_("warm-up, then cosine decay"),
+            },
+        },
+    )
     step_every: int = field(
-        default=1, metadata={"min": 1, "max": 1000, "help": "Epochs between step decays."}
+        default=1,
+        metadata={
+            "min": 1,
+            "max": 1000,
+            "label": N_("Step every"),
+            "help": N_("Epochs between step decays."),
+        },
     )
     gamma: float = field(
-        default=0.5, metadata={"min": 0.01, "max": 1.0, "help": "Step-decay factor."}
+        default=0.5,
+        metadata={
+            "min": 0.01,
+            "max": 1.0,
+            "label": N_("Gamma"),
+            "help": N_("Step-decay factor."),
+        },
     )
     warmup_steps: int = field(
-        default=100, metadata={"min": 0, "max": 100_000, "help": "Linear warm-up length (steps)."}
+        default=100,
+        metadata={
+            "min": 0,
+            "max": 100_000,
+            "label": N_("Warmup steps"),
+            "help": N_("Linear warm-up length (steps)."),
+        },
     )
     grad_clip: float = field(
-        default=0.0, metadata={"min": 0.0, "max": 1000.0, "help": "Max gradient norm; 0 = off."}
+        default=0.0,
+        metadata={
+            "min": 0.0,
+            "max": 1000.0,
+            "label": N_("Grad clip"),
+            "help": N_("Max gradient norm; 0 = off."),
+        },
     )
 
 
@@ -77,8 +149,8 @@ OPTIMIZERS: dict[str, Callable[[Iterable, OptimConfig], torch.optim.Optimizer]] 
 
 OPTIMIZER_TITLES: dict[str, str] = {
     "sgd": "SGD",
-    "momentum": "SGD + momentum",
-    "nesterov": "Nesterov momentum",
+    "momentum": N_("SGD + momentum"),
+    "nesterov": N_("Nesterov momentum"),
     "rmsprop": "RMSprop",
     "adagrad": "Adagrad",
     "adam": "Adam",

@@ -17,6 +17,7 @@ from core.data import load_dataset_shared
 from core.data.base import DataSpec
 from core.device import pick_device
 from core.finetune import apply_finetune, checkpoint_file
+from core.i18n import _
 from core.models import build_model
 from core.models.summary import ModelSummary, estimate_memory_bytes, estimate_work, summarize
 from core.optim import validate_optim
@@ -60,15 +61,24 @@ def plan_run(cfg: RunConfig, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> RunP
     batch = min(cfg.train.batch_size, data.n_train)
     if batch < 2 and any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules()):
         raise ValueError(
-            "batch norm averages over the examples of a batch, so it needs at least 2 per batch; "
-            "use a batch size of 2 or more, or turn batch norm off"
+            _(
+                "batch norm averages over the examples of a batch, so it needs at least 2 per "
+                "batch; use a batch size of 2 or more, or turn batch norm off"
+            )
         )
     need = estimate_memory_bytes(summary, batch, eval_batch=min(EVAL_BATCH, data.n_val))
     if need > memory_budget:
         raise ValueError(
-            f"this model needs about {need / 2**30:.1f} GiB to train with batch size {batch} "
-            f"({summary.total_params:,} parameters), over the {memory_budget / 2**30:.1f} GiB "
-            "budget; use fewer or narrower layers or a smaller batch"
+            _(
+                "this model needs about {need:.1f} GiB to train with batch size {batch} "
+                "({params:,} parameters), over the {budget:.1f} GiB budget; use fewer or "
+                "narrower layers or a smaller batch"
+            ).format(
+                need=need / 2**30,
+                batch=batch,
+                params=summary.total_params,
+                budget=memory_budget / 2**30,
+            )
         )
     work = 3.0 * estimate_work(summary) * batch  # backward costs about twice the forward pass
     return RunPlan(data.spec, summary, need, data.n_train, data.n_val, work)

@@ -30,6 +30,7 @@ from core.config import RunConfig
 from core.data import load_dataset
 from core.data.base import DataBundle
 from core.data.files import resolve_upload
+from core.i18n import _
 from core.models import build_model
 from core.store import RunStore
 
@@ -95,10 +96,14 @@ def load_trained(store: RunStore, run_id: str, device: str = "cpu") -> Trained:
     """Rebuild run `run_id` from the store: KeyError if unknown, ValueError if it has no weights."""
     view = store.load(run_id)
     if view is None:
-        raise KeyError(f"no run {run_id!r}")
+        raise KeyError(_("no run {run_id}").format(run_id=repr(run_id)))
     checkpoint = store.weights_path(run_id)  # a training run: its latest snapshot
     if checkpoint is None:
-        raise ValueError(f"run {run_id} has no saved weights yet (it is {view.status})")
+        raise ValueError(
+            _("run {run_id} has no saved weights yet (it is {status})").format(
+                run_id=run_id, status=_(view.status)
+            )
+        )
     cfg = replace(view.config, data=resolve_upload(view.config.data, store.uploads_dir))
     return trained_from(cfg, checkpoint, run_id, device)
 
@@ -118,10 +123,16 @@ def trained_from(
 def predict(trained: Trained, raw: dict[str, Any]) -> dict[str, Any]:
     """The model's output for one raw input (see the module docstring for the shapes)."""
     if not isinstance(raw, dict):
-        raise ValueError('send a JSON object, e.g. {"point": [0.5, -1.0]}')
+        raise ValueError(
+            _("send a JSON object, e.g. {example}").format(example='{"point": [0.5, -1.0]}')
+        )
     kind = trained.input_kind
     if kind not in raw:
-        raise ValueError(f"this model takes {kind!r}: send {{{kind!r}: ...}}")
+        raise ValueError(
+            _("this model takes {kind}: send {example}").format(
+                kind=repr(kind), example=f"{{{kind!r}: ...}}"
+            )
+        )
     handler = {
         "point": _predict_point,
         "image": _predict_image,
@@ -132,7 +143,9 @@ def predict(trained: Trained, raw: dict[str, Any]) -> dict[str, Any]:
         "text": _predict_labelled_text,
     }.get(kind)
     if handler is None:
-        raise ValueError(f"predicting for {trained.data.spec.name} data is not offered")
+        raise ValueError(
+            _("predicting for {dataset} data is not offered").format(dataset=trained.data.spec.name)
+        )
     return handler(trained, raw)
 
 
@@ -160,9 +173,11 @@ def _numbers(value: Any, what: str) -> torch.Tensor:
     try:
         tensor = torch.tensor(value, dtype=torch.float32)
     except (TypeError, ValueError, RuntimeError):
-        raise ValueError(f"{what} must be numbers (nested lists of equal length)") from None
+        raise ValueError(
+            _("{what} must be numbers (nested lists of equal length)").format(what=what)
+        ) from None
     if not torch.isfinite(tensor).all():
-        raise ValueError(f"{what} contains NaN or infinity")
+        raise ValueError(_("{what} contains NaN or infinity").format(what=what))
     return tensor
 
 
@@ -170,7 +185,11 @@ def _predict_point(trained: Trained, raw: dict[str, Any]) -> dict[str, Any]:
     point = _numbers(raw["point"], "point")
     dims = trained.data.extras["points"].shape[1]
     if point.shape != (dims,):
-        raise ValueError(f"point must be {dims} numbers, got shape {list(point.shape)}")
+        raise ValueError(
+            _("point must be {n} numbers, got shape {shape}").format(
+                n=dims, shape=list(point.shape)
+            )
+        )
     x = trained.data.extras["featurize"](point[None])
     return {"input": point.tolist(), **_scores(trained, trained.model(x)[0])}
 
@@ -182,9 +201,13 @@ def preprocess_image(trained: Trained, pixels: Any) -> torch.Tensor:
     if img.dim() == 2:
         img = img[..., None]
     if img.dim() != 3 or img.shape[-1] not in (1, 3, 4) or min(img.shape[:2]) < 1:
-        raise ValueError("image must be rows of pixels: (H, W) grey or (H, W, 3) colour")
+        raise ValueError(_("image must be rows of pixels: (H, W) grey or (H, W, 3) colour"))
     if max(img.shape[:2]) > MAX_SIDE:
-        raise ValueError(f"image is {img.shape[1]}x{img.shape[0]}; at most {MAX_SIDE} a side")
+        raise ValueError(
+            _("image is {width}x{height}; at most {limit} a side").format(
+                width=img.shape[1], height=img.shape[0], limit=MAX_SIDE
+            )
+        )
     img = img[..., :3]
     if float(img.max()) > 1.0:
         img = img / 255.0
@@ -213,21 +236,29 @@ def _encode(trained: Trained, text: str, what: str) -> list[int]:
     unknown = sorted({ch for ch in text if ch not in stoi})
     if unknown:
         shown = "".join(unknown[:10])
-        raise ValueError(f"{what} has characters the model never saw: {shown!r}")
+        raise ValueError(
+            _("{what} has characters the model never saw: {chars}").format(
+                what=what, chars=repr(shown)
+            )
+        )
     return [stoi[ch] for ch in text]
 
 
 def _predict_text(trained: Trained, raw: dict[str, Any]) -> dict[str, Any]:
     prompt = raw["prompt"]
     if not isinstance(prompt, str) or not prompt:
-        raise ValueError("prompt must be a non-empty string")
+        raise ValueError(_("prompt must be a non-empty string"))
     if len(prompt) > MAX_PROMPT:
-        raise ValueError(f"prompt is {len(prompt)} characters; at most {MAX_PROMPT}")
+        raise ValueError(
+            _("{what} is {n} characters; at most {limit}").format(
+                what="prompt", n=len(prompt), limit=MAX_PROMPT
+            )
+        )
     length = _bounded_int(raw.get("length", 40), "length", 0, MAX_LENGTH)
     top_k = _bounded_int(raw.get("top_k", 0), "top_k", 0, len(trained.data.spec.vocab))
     temperature = raw.get("temperature", 1.0)
     if not isinstance(temperature, int | float) or not 0.01 <= temperature <= 10:
-        raise ValueError("temperature must be a number from 0.01 to 10")
+        raise ValueError(_("temperature must be a number from 0.01 to 10"))
     seed = _bounded_int(raw.get("seed", 0), "seed", 0, 2**31 - 1)
     ids = _encode(trained, prompt, "prompt")
     window = trained.data.spec.input_shape[0]
@@ -241,7 +272,7 @@ def _predict_text(trained: Trained, raw: dict[str, Any]) -> dict[str, Any]:
     first = next_distribution(ids)
     generated: list[int] = []
     probs = first
-    for _ in range(length):
+    for _step in range(length):
         if top_k:
             cutoff = probs.topk(top_k).values[-1]
             probs = torch.where(probs >= cutoff, probs, torch.zeros_like(probs))
@@ -261,11 +292,15 @@ def _predict_sequence(trained: Trained, raw: dict[str, Any]) -> dict[str, Any]:
     if isinstance(seq, list):
         seq = "".join(map(str, seq))
     if not isinstance(seq, str) or not seq:
-        raise ValueError("sequence must be a non-empty string of symbols")
+        raise ValueError(_("sequence must be a non-empty string of symbols"))
     spec = trained.data.spec
     ids = _encode(trained, seq, "sequence")
     if len(ids) != spec.input_shape[0]:
-        raise ValueError(f"sequence must be {spec.input_shape[0]} symbols long, got {len(ids)}")
+        raise ValueError(
+            _("sequence must be {n} symbols long, got {got}").format(
+                n=spec.input_shape[0], got=len(ids)
+            )
+        )
     out = trained.model(torch.tensor([ids], dtype=torch.int64))[0]
     if spec.task == "tokens":
         return {"sequence": seq, "output": "".join(spec.vocab[int(i)] for i in out.argmax(-1))}
@@ -275,9 +310,13 @@ def _predict_sequence(trained: Trained, raw: dict[str, Any]) -> dict[str, Any]:
 def _predict_labelled_text(trained: Trained, raw: dict[str, Any]) -> dict[str, Any]:
     text = raw["text"]
     if not isinstance(text, str) or not text.strip():
-        raise ValueError("text must be a non-empty string")
+        raise ValueError(_("text must be a non-empty string"))
     if len(text) > MAX_PROMPT:
-        raise ValueError(f"text is {len(text)} characters; at most {MAX_PROMPT}")
+        raise ValueError(
+            _("{what} is {n} characters; at most {limit}").format(
+                what="text", n=len(text), limit=MAX_PROMPT
+            )
+        )
     x = trained.data.extras["encoder"].encode([text])
     return {"text": text, **_scores(trained, trained.model(x)[0])}
 
@@ -286,7 +325,11 @@ def _predict_series(trained: Trained, raw: dict[str, Any]) -> dict[str, Any]:
     steps = trained.data.spec.input_shape[0]
     series = _numbers(raw["series"], "series")
     if series.shape != (steps,):
-        raise ValueError(f"series must be {steps} numbers, got shape {list(series.shape)}")
+        raise ValueError(
+            _("series must be {n} numbers, got shape {shape}").format(
+                n=steps, shape=list(series.shape)
+            )
+        )
     out = trained.model(series.view(1, steps, 1))[0]
     return {"series": series.tolist(), "forecast": [round(float(v), 6) for v in out.flatten()]}
 
@@ -298,25 +341,37 @@ def _predict_row(trained: Trained, raw: dict[str, Any]) -> dict[str, Any]:
     row = raw["row"]
     encoder = trained.data.extras["encoder"]
     if not isinstance(row, dict):
-        raise ValueError("row must be an object of column: value")
+        raise ValueError(_("row must be an object of column: value"))
     known = {c.name for c in encoder.columns}
     unknown = sorted(set(row) - known)
     if unknown:
-        raise ValueError(f"unknown column(s) {unknown}; the columns are {sorted(known)}")
+        raise ValueError(
+            _("unknown column(s) {unknown}; the columns are {columns}").format(
+                unknown=unknown, columns=sorted(known)
+            )
+        )
     for c in encoder.columns:
         value = row.get(c.name)
         if c.numeric and value is not None and not isinstance(value, int | float):
-            raise ValueError(f"{c.name} takes a number, got {value!r}")
+            raise ValueError(
+                _("{column} takes a number, got {value}").format(column=c.name, value=repr(value))
+            )
         if c.numeric and isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"{c.name} is NaN or infinite")
+            raise ValueError(_("{column} is NaN or infinite").format(column=c.name))
     frame = pd.DataFrame([{c.name: row.get(c.name) for c in encoder.columns}], dtype=object)
     x = torch.from_numpy(encoder.encode(frame))
     return {"row": row, **_scores(trained, trained.model(x)[0])}
 
 
 def _bounded_int(value: Any, what: str, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"{what} must be a whole number from {lo} to {hi}")
-    if value != int(value) or not lo <= value <= hi:
-        raise ValueError(f"{what} must be a whole number from {lo} to {hi}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value != int(value)
+        or not lo <= value <= hi
+    ):
+        raise ValueError(
+            _("{what} must be a whole number from {lo} to {hi}").format(what=what, lo=lo, hi=hi)
+        )
     return int(value)

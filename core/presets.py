@@ -12,6 +12,7 @@ from types import MappingProxyType
 from core.config import RunConfig
 from core.data.base import DataConfig
 from core.finetune import FinetuneConfig
+from core.i18n import N_
 from core.models import CNNConfig, MLPConfig, RNNConfig, TransformerConfig
 from core.optim import OptimConfig
 from core.trainer import TrainConfig
@@ -33,8 +34,8 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
         for p in (
             Preset(
                 "spiral",
-                "MLP on the spiral",
-                "Two interleaved spirals: watch the decision boundary curl around them.",
+                N_("MLP on the spiral"),
+                N_("Two interleaved spirals: watch the decision boundary curl around them."),
                 RunConfig(
                     data=DataConfig(name="spiral", n_samples=2000, noise=0.15),
                     model=MLPConfig(hidden=(32, 32), activation="relu"),
@@ -44,8 +45,8 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
             ),
             Preset(
                 "digits",
-                "CNN on handwritten digits",
-                "8x8 scans of digits: a small convolutional network reads them in seconds.",
+                N_("CNN on handwritten digits"),
+                N_("8x8 scans of digits: a small convolutional network reads them in seconds."),
                 RunConfig(
                     data=DataConfig(name="digits", n_samples=1797),
                     model=CNNConfig(channels=(16, 32), head_hidden=64),
@@ -55,8 +56,10 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
             ),
             Preset(
                 "text",
-                "LSTM writes text",
-                "A recurrent network learns spelling one character at a time; read its attempts.",
+                N_("LSTM writes text"),
+                N_(
+                    "A recurrent network learns spelling one character at a time; read its attempts."
+                ),
                 RunConfig(
                     data=DataConfig(name="text", n_samples=4000, seq_len=64),
                     model=RNNConfig(cell="lstm", hidden_size=128, embed_dim=32),
@@ -66,8 +69,8 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
             ),
             Preset(
                 "reverse",
-                "Transformer reverses sequences",
-                "Attention learns to look at the mirrored position; watch its maps form.",
+                N_("Transformer reverses sequences"),
+                N_("Attention learns to look at the mirrored position; watch its maps form."),
                 RunConfig(
                     data=DataConfig(name="reverse", n_samples=2000, seq_len=8),
                     model=TransformerConfig(d_model=32, n_heads=2, n_layers=2, d_ff=64),
@@ -120,9 +123,11 @@ SHORT_TEXT = (
 
 FINETUNE_EXAMPLE = FinetuneExample(
     name="digits",
-    pretrain_step="**1 · Pre-train** a CNN on the digits 0-4 (all their examples, about 10 s).",
-    finetune_step="**2 · Fine-tune** it on the digits 5-9 from just 20 examples, next to the "
-    "same CNN trained on those 20 from scratch, and compare their curves.",
+    pretrain_step=N_("**1 · Pre-train** a CNN on the digits 0-4 (all their examples, about 10 s)."),
+    finetune_step=N_(
+        "**2 · Fine-tune** it on the digits 5-9 from just 20 examples, next to the "
+        "same CNN trained on those 20 from scratch, and compare their curves."
+    ),
     pretrain=RunConfig(
         data=DataConfig(name="digits", classes=(0, 1, 2, 3, 4), n_samples=1797),
         model=CNNConfig(channels=(16, 32)),
@@ -136,9 +141,11 @@ FINETUNE_EXAMPLE = FinetuneExample(
 
 TEXT_FINETUNE_EXAMPLE = FinetuneExample(
     name="text",
-    pretrain_step="**1 · Pre-train** a character LSTM on the shipped corpus (about 20 s).",
-    finetune_step="**2 · Fine-tune** it on a short text of a few lines (change it in the "
-    "Playground to your own), next to the same LSTM learning that text from scratch.",
+    pretrain_step=N_("**1 · Pre-train** a character LSTM on the shipped corpus (about 20 s)."),
+    finetune_step=N_(
+        "**2 · Fine-tune** it on a short text of a few lines (change it in the "
+        "Playground to your own), next to the same LSTM learning that text from scratch."
+    ),
     pretrain=RunConfig(
         data=DataConfig(name="text", n_samples=3000, seq_len=48, vocabulary="ascii"),
         model=RNNConfig(cell="lstm", hidden_size=64),

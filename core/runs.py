@@ -23,7 +23,16 @@ from pathlib import Path
 
 from core.config import RunConfig
 from core.data.files import FilePolicy
-from core.events import ACTIVE_STATUSES, StatusChange
+from core.events import (
+    ACTIVE_STATUSES,
+    PROCESS_ENDED_HINT,
+    PROCESS_ENDED_TEXT,
+    STARTING_TEXT,
+    STOPPED_QUEUED_TEXT,
+    STOPPED_UNANSWERED_TEXT,
+    StatusChange,
+)
+from core.i18n import _
 from core.launcher import WorkerHandle, main_module_hidden, noop, worker_context, worker_entry
 from core.plan import DEFAULT_MEMORY_BUDGET, RunPlan, plan_run
 from core.run_state import STORED_FRAMES, RunState, RunView
@@ -116,7 +125,7 @@ class RunRegistry:
         if plan is None:
             plan = plan_run(self.loadable(cfg), self.memory_budget)
         elif plan.estimated_bytes > self.memory_budget:
-            raise ValueError("this run needs more memory than the server allows; plan it again")
+            raise ValueError(_("this run needs more memory than the server allows; plan it again"))
         run_id = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
         view = RunView(run_id, owner, "queued", cfg, time.time(), shared=shared, plan=plan)
         state = RunState(view)
@@ -147,7 +156,9 @@ class RunRegistry:
         if source:
             checkpoint = self.store.checkpoint_path(source)
             if not checkpoint.is_file():
-                raise ValueError(f"run {source} has no saved weights to start from")
+                raise ValueError(
+                    _("run {run_id} has no saved weights to start from").format(run_id=source)
+                )
             cfg = replace(cfg, finetune=replace(cfg.finetune, init_from=str(checkpoint)))
         return cfg
 
@@ -158,7 +169,11 @@ class RunRegistry:
             return
         state = self.get(source)
         if state is None or not (state.base.owner == owner or state.base.shared):
-            raise ValueError(f"run {source} is not yours or shared, so it cannot be a start point")
+            raise ValueError(
+                _("run {run_id} is not yours or shared, so it cannot be a start point").format(
+                    run_id=source
+                )
+            )
 
     def _running_by_owner(self) -> Counter[str]:
         holding = [*self._workers, *self._launching]
@@ -241,7 +256,7 @@ class RunRegistry:
             daemon=True,
             name=f"bpl-run-{run_id}",
         )
-        state.set_status("starting", "Starting a worker process")
+        state.set_status("starting", STARTING_TEXT)
         with main_module_hidden():
             process.start()
         events_send.close()
@@ -281,15 +296,11 @@ class RunRegistry:
         if state.status in ACTIVE_STATUSES and forced:
             step = state.progress.step if state.progress else 0
             state.set_status(
-                "stopped",
-                f"Stopped at step {step}: the run did not answer within {STOP_GRACE_S:g} s, "
-                "so its process was ended (its last weights were not saved).",
+                "stopped", STOPPED_UNANSWERED_TEXT.format(step=step, seconds=f"{STOP_GRACE_S:g}")
             )
         elif state.status in ACTIVE_STATUSES:
             state.set_status(
-                "failed",
-                f"The training process ended unexpectedly (exit code {process.exitcode}).",
-                "It may have run out of memory; try a smaller model or batch size.",
+                "failed", PROCESS_ENDED_TEXT.format(code=process.exitcode), PROCESS_ENDED_HINT
             )
         self.store.save(state.snapshot(max_frames=STORED_FRAMES))
         with self._lock:
@@ -384,9 +395,11 @@ class RunRegistry:
     def _check_owner(self, run_id: str, owner: str | None) -> RunState:
         state = self.get(run_id)
         if state is None:
-            raise KeyError(f"no run {run_id!r}")
+            raise KeyError(_("no run {run_id}").format(run_id=repr(run_id)))
         if owner is not None and state.base.owner != owner:
-            raise PermissionError(f"run {run_id} belongs to another session")
+            raise PermissionError(
+                _("run {run_id} belongs to another session").format(run_id=run_id)
+            )
         return state
 
     def control(self, run_id: str, command: Command, owner: str | None = None) -> None:
@@ -395,7 +408,9 @@ class RunRegistry:
         if cmd[0] not in ("pause", "resume", "stop", "lr"):
             raise ValueError(f"unknown command {cmd[0]!r}; use pause, resume, stop or lr")
         if cmd[0] == "lr" and not (len(cmd) == 2 and float(cmd[1]) > 0):
-            raise ValueError(f"learning rate must be a positive number, got {cmd[1:]}")
+            raise ValueError(
+                _("learning rate must be a positive number, got {value}").format(value=cmd[1:])
+            )
         state = self._check_owner(run_id, owner)
         while not self._control_now(run_id, state, cmd):
             time.sleep(0.005)  # its worker process is starting this very moment
@@ -406,7 +421,7 @@ class RunRegistry:
             if run_id in self._launching:
                 return False
             if cmd[0] == "stop" and self._queue.remove(run_id):
-                state.set_status("stopped", "Stopped before it started.")
+                state.set_status("stopped", STOPPED_QUEUED_TEXT)
                 self.store.save(state.snapshot(max_frames=STORED_FRAMES))
                 self._retire(run_id)
                 return True

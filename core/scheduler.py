@@ -17,6 +17,8 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from core.i18n import _
+
 
 def _env_int(name: str, default: int) -> int:
     text = os.environ.get(name, "").strip()
@@ -53,16 +55,16 @@ class FairQueue:
         self._launches = 0
 
     def __contains__(self, run_id: object) -> bool:
-        return any(rid == run_id for rid, _ in self._waiting)
+        return any(rid == run_id for rid, _owner in self._waiting)
 
     def __iter__(self) -> Iterator[str]:
-        return iter([rid for rid, _ in self._waiting])
+        return iter([rid for rid, _owner in self._waiting])
 
     def __len__(self) -> int:
         return len(self._waiting)
 
     def waiting_of(self, owner: str) -> int:
-        return sum(1 for _, o in self._waiting if o == owner)
+        return sum(1 for _rid, o in self._waiting if o == owner)
 
     def has_room(self, owner: str) -> bool:
         """Whether `owner` may put another run in line."""
@@ -72,8 +74,10 @@ class FairQueue:
         """ValueError when `owner` already has the most runs waiting."""
         if not self.has_room(owner):
             raise ValueError(
-                f"you already have {self.limits.per_visitor_queued} runs waiting for a training "
-                "slot; stop one of them or wait until one starts"
+                _(
+                    "you already have {n} runs waiting for a training slot; stop one of them or "
+                    "wait until one starts"
+                ).format(n=self.limits.per_visitor_queued)
             )
 
     def admit(self, run_id: str, owner: str) -> None:
@@ -94,7 +98,7 @@ class FairQueue:
         launches = self._launches
         while waiting:
             heads = {}
-            for i, (_, owner) in enumerate(waiting):
+            for i, (_rid, owner) in enumerate(waiting):
                 if owner not in heads and not (
                     capped and busy[owner] >= self.limits.per_visitor_running
                 ):
@@ -124,5 +128,5 @@ class FairQueue:
 
     def position(self, run_id: str, running: Mapping[str, int] | None = None) -> int | None:
         """1-based place of a waiting run in line, or None if it is not waiting."""
-        order = [rid for rid, _ in self._order(running or {}, capped=False)]
+        order = [rid for rid, _owner in self._order(running or {}, capped=False)]
         return order.index(run_id) + 1 if run_id in order else None

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from core.config import RunConfig
+from core.events import DAMAGED_HINT, DAMAGED_TEXT, INTERRUPTED_HINT, INTERRUPTED_TEXT
 from core.run_state import RunView
 from core.serialize import from_dict, to_json
 
@@ -62,8 +63,8 @@ def damaged_view(
         DAMAGED,
         cfg,
         created,
-        message="The stored data of this run could not be read; it may be damaged.",
-        hint="Delete it, and start it again from its configuration if you still need it.",
+        message=DAMAGED_TEXT,
+        hint=DAMAGED_HINT,
         detail=error,
         ended=updated,
         shared=shared,
@@ -76,9 +77,8 @@ def interrupted(view: RunView) -> RunView:
     return replace(
         view,
         status="interrupted",
-        message=f"Interrupted: the server stopped while this run was {view.status} "
-        f"(metrics kept up to step {step}).",
-        hint="Start it again from the same configuration to redo it.",
+        message=INTERRUPTED_TEXT.format(status=view.status, step=step),
+        hint=INTERRUPTED_HINT,
         ended=view.ended or time.time(),
     )
 

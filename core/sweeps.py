@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 from core.config import RunConfig
+from core.i18n import _
 from core.urlstate import config_from_query, config_to_query
 
 MAX_POINTS = 24
@@ -34,22 +35,28 @@ def sweep_points(
     """(the point's values, its config) for every point of the grid, or `n` of them at random.
     ValueError names the first value that cannot be used."""
     if not 1 <= len(axes) <= 2:
-        raise ValueError("a sweep varies one or two hyperparameters")
+        raise ValueError(_("a sweep varies one or two hyperparameters"))
     if len({a.path for a in axes}) != len(axes):
-        raise ValueError("choose two different hyperparameters")
+        raise ValueError(_("choose two different hyperparameters"))
     for axis in axes:
         if not axis.values:
-            raise ValueError(f"give at least one value for {axis.path}")
+            raise ValueError(_("give at least one value for {path}").format(path=axis.path))
     grid = [dict(zip([a.path for a in axes], combo, strict=True))
             for combo in itertools.product(*(a.values for a in axes))]  # fmt: skip
     if mode == "random":
         if not 1 <= n <= len(grid):
-            raise ValueError(f"a random sweep picks 1 to {len(grid)} of the grid's points")
+            raise ValueError(
+                _("a random sweep picks 1 to {n} of the grid's points").format(n=len(grid))
+            )
         grid = random.Random(seed).sample(grid, n)
     elif mode != "grid":
-        raise ValueError(f"unknown sweep mode {mode!r}; use grid or random")
+        raise ValueError(_("unknown sweep mode {mode}; use grid or random").format(mode=repr(mode)))
     if len(grid) > MAX_POINTS:
-        raise ValueError(f"{len(grid)} runs is too many for one sweep; at most {MAX_POINTS}")
+        raise ValueError(
+            _("{n} runs is too many for one sweep; at most {most}").format(
+                n=len(grid), most=MAX_POINTS
+            )
+        )
     query = config_to_query(base)
     points = []
     for values in grid:
@@ -86,7 +93,7 @@ class SweepRunner:
         return all(r is not None or e for r, e in zip(self.run_ids, self.errors, strict=True))
 
     def _feed(self) -> None:
-        for i, (_, cfg) in enumerate(self.points):
+        for i, (_values, cfg) in enumerate(self.points):
             while not self.registry.has_room(self.owner):
                 time.sleep(self.poll_s)
             try:

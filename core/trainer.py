@@ -15,6 +15,7 @@ import torch
 import torch.nn as nn
 
 from core.data.base import DataBundle
+from core.i18n import N_
 from core.optim import OptimConfig, lr_factor, set_lr
 from core.tasks import IGNORE, LossName, Task
 
@@ -30,13 +31,43 @@ VAL_GAP_BUDGET = 0.015  # this share: a learner watching the accuracy cross a li
 class TrainConfig:
     """Loop settings: how long, how big the batches, which loss."""
 
-    epochs: int = field(default=20, metadata={"min": 1, "max": 10_000, "help": "Passes over data."})
-    batch_size: int = field(
-        default=32, metadata={"min": 1, "max": 65_536, "help": "Examples per optimizer step."}
+    epochs: int = field(
+        default=20,
+        metadata={"min": 1, "max": 10_000, "label": N_("Epochs"), "help": N_("Passes over data.")},
     )
-    loss: LossName = field(default="auto", metadata={"help": "Loss; auto picks the usual one."})
+    batch_size: int = field(
+        default=32,
+        metadata={
+            "min": 1,
+            "max": 65_536,
+            "label": N_("Batch size"),
+            "help": N_("Examples per optimizer step."),
+        },
+    )
+    loss: LossName = field(
+        default="auto",
+        metadata={
+            "label": N_("Loss"),
+            "help": N_("Loss; auto picks the usual one."),
+            "options": {
+                "auto": N_("auto (the usual one for the task)"),
+                "cross_entropy": N_("cross-entropy"),
+                "mse": N_("MSE (mean squared error)"),
+                "mae": N_("MAE (mean absolute error)"),
+                "huber": N_("Huber"),
+                "bce": N_("BCE (binary cross-entropy)"),
+                "hinge": N_("hinge (multi-class margin)"),
+            },
+        },
+    )
     max_steps: int = field(
-        default=0, metadata={"min": 0, "max": 10**9, "help": "Stop after this many steps; 0 = off."}
+        default=0,
+        metadata={
+            "min": 0,
+            "max": 10**9,
+            "label": N_("Max steps"),
+            "help": N_("Stop after this many steps; 0 = off."),
+        },
     )
 
 

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from core.config import RunConfig
 from core.data import DATASETS
+from core.i18n import _
 from core.models import MODELS, default_config
 from core.validation import allowed, check_value
 
@@ -72,7 +73,7 @@ def _parse(tp: Any, text: str) -> Any:
     text = text.strip()
     if tp is bool:
         if text.lower() not in TRUE + FALSE:
-            raise ValueError("use true or false")
+            raise ValueError(_("use true or false"))
         return text.lower() in TRUE
     if origin is tuple:
         return tuple(_parse(args[0], item.strip()) for item in text.split(",") if item.strip())
@@ -80,14 +81,16 @@ def _parse(tp: Any, text: str) -> Any:
         try:
             return tp(text)
         except ValueError:
-            raise ValueError(f"{text!r} is not {allowed(tp)}") from None
+            raise ValueError(
+                _("{text} is not {allowed}").format(text=repr(text), allowed=allowed(tp))
+            ) from None
     return text
 
 
 def with_value(cfg: Any, path: str, value: Any) -> Any:
     """`cfg` with the field at dotted `path` replaced (model configs re-check themselves and raise
     ValueError for a bad value)."""
-    name, _, rest = path.partition(".")
+    name, _dot, rest = path.partition(".")
     if not rest:
         return dataclasses.replace(cfg, **{name: value})
     return dataclasses.replace(cfg, **{name: with_value(getattr(cfg, name), rest, value)})
@@ -113,12 +116,18 @@ def _flat(cfg: RunConfig) -> dict[str, str]:
 
 def config_paths(cfg: RunConfig) -> list[str]:
     """Every setting's dotted path in `cfg` (the model's fields are those of its architecture)."""
-    return [path for path, _, _ in _leaves(cfg)]
+    return [path for path, _owner, _field in _leaves(cfg)]
 
 
 def is_config_key(key: str) -> bool:
     """Whether a query key belongs to the configuration (others: view, hide, run...)."""
     return key.split(".", 1)[0] in SECTIONS
+
+
+def _ignored_choice(key: str, value: str, choices: Iterable[str]) -> str:
+    return _("ignored {key}={value}: choose one of {choices}").format(
+        key=key, value=value, choices=", ".join(choices)
+    )
 
 
 def config_from_query(query: Mapping[str, str]) -> tuple[RunConfig, list[str]]:
@@ -129,13 +138,13 @@ def config_from_query(query: Mapping[str, str]) -> tuple[RunConfig, list[str]]:
         if kind in MODELS:
             cfg = dataclasses.replace(cfg, model=default_config(kind))
         else:
-            problems.append(f"ignored model.kind={kind}: choose one of {', '.join(MODELS)}")
+            problems.append(_ignored_choice(f"model.{KIND}", kind, MODELS))
     leaves = {path: (type(owner), f) for path, owner, f in _leaves(cfg)}
     for key, text in query.items():
         if not is_config_key(key) or key == f"model.{KIND}":
             continue
         if key not in leaves:
-            problems.append(f"ignored {key}: no such setting")
+            problems.append(_("ignored {key}: no such setting").format(key=key))
             continue
         cls, f = leaves[key]
         try:
@@ -145,11 +154,14 @@ def config_from_query(query: Mapping[str, str]) -> tuple[RunConfig, list[str]]:
             cfg = with_value(cfg, key, value)
         except (ValueError, TypeError) as err:
             reason = str(err)  # check_value's messages already name the setting and its value
-            problems.append(
-                f"ignored {reason}" if key in reason else f"ignored {key}={text}: {reason}"
-            )
+            if key in reason:
+                problems.append(_("ignored {reason}").format(reason=reason))
+            else:
+                problems.append(
+                    _("ignored {key}={value}: {reason}").format(key=key, value=text, reason=reason)
+                )
     if cfg.data.name not in DATASETS:
-        problems.append(f"ignored data.name={cfg.data.name}: choose one of {', '.join(DATASETS)}")
+        problems.append(_ignored_choice("data.name", cfg.data.name, DATASETS))
         cfg = dataclasses.replace(
             cfg, data=dataclasses.replace(cfg.data, name=RunConfig().data.name)
         )

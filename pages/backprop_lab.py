@@ -6,6 +6,7 @@ import inspect
 
 import streamlit as st
 
+from core.i18n import _
 from core.labs import graph as graph_code
 from core.labs.backprop import sgd_step
 from pages.ui import state
@@ -19,13 +20,13 @@ PROSE = "labs/backprop"
 TEXT = sections(PROSE)
 
 state.require_frame("pages/backprop_lab.py")
-st.title(":material/account_tree: Backprop lab")
+st.title(_(":material/account_tree: Backprop lab"))
 st.markdown(TEXT["intro"])
 
 with st.sidebar:
     cfg, example, errors = ui.controls()
 if errors:
-    st.error("**Can't build this network yet.** " + " ".join(errors))
+    st.error(_("**Can't build this network yet.**") + " " + " ".join(errors))
     st.stop()
 
 progress, trained = ui.progress(cfg, example)
@@ -39,14 +40,16 @@ ui.step_buttons(state, progress, trained)
 m1, m2, m3, m4 = st.columns(4)
 before = state.losses[-2] if trained else None
 m1.metric(
-    "Loss on the example",
+    _("Loss on the example"),
     num(t.loss) if fwd_done else "?",
     delta=num(t.loss - before) if fwd_done and before is not None else None,
     delta_color="inverse",
 )
-m2.metric("Forward", f"{progress.n_forward} / {n_fwd} nodes")
-m3.metric("Backward", f"{progress.n_backward} / {n_edges} edges")
-m4.metric("SGD steps taken", trained)
+m2.metric(_("Forward"), _("{done} / {total} nodes").format(done=progress.n_forward, total=n_fwd))
+m3.metric(
+    _("Backward"), _("{done} / {total} edges").format(done=progress.n_backward, total=n_edges)
+)
+m4.metric(_("SGD steps taken"), trained)
 
 node, edge = progress.current_node(t), progress.current_edge(t)
 with st.container(border=True, key=f"{ui.KEY}.now"):
@@ -78,13 +81,14 @@ with st.container(border=True, key=f"{ui.KEY}.now"):
 chart(graph_figure(graph, t, progress), f"{ui.KEY}.graph")
 
 if bwd_done:
-    title, key, (_, updates) = (
-        "What one SGD step will do",
+    title, key, (__, updates) = (
+        _("What one SGD step will do"),
         "next_step",
         sgd_step(state.weights, graph, t.grads, cfg.lr),
     )
 else:
-    title, key, updates = f"The last SGD step (step {trained})", "last_step", state.last_update
+    title = _("The last SGD step (step {step})").format(step=trained)
+    key, updates = "last_step", state.last_update
 if trained:
     left, right = st.columns([3, 2])
     with left:
@@ -92,8 +96,9 @@ if trained:
 else:
     right = st.container()
 if updates:
-    right.markdown(f"**{title}**: new θ = old θ − lr · ∂L/∂θ, with lr = {num(cfg.lr)}")
+    rule = _("**{title}**: new θ = old θ − lr · ∂L/∂θ, with lr = {lr}")
+    right.markdown(rule.format(title=title, lr=num(cfg.lr)))
     right.dataframe(ui.update_table(graph, updates), hide_index=True, key=f"{ui.KEY}.{key}")
 
-with st.expander("The code behind the graph: forward and backward, micrograd style"):
+with st.expander(_("The code behind the graph: forward and backward, micrograd style")):
     st.code(inspect.getsource(graph_code.forward) + "\n\n" + inspect.getsource(graph_code.backward))

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.i18n import _
 from core.presets import FINETUNE_EXAMPLES, PRESETS
 from pages.ui import actions, finetune_example, state
 from pages.ui.prose import prose
 
 state.require_frame("pages/home.py")
 
-st.title(":material/science: Backprop Lab")
+st.title(":material/science: " + _("Backprop Lab"))
 st.markdown(prose("home"))
 
-st.subheader("One-click starters")
+st.subheader(_("One-click starters"))
 st.markdown(prose("starters"))
 for col, preset in zip(st.columns(len(PRESETS)), PRESETS.values(), strict=True):
     with col.container(border=True):
-        st.markdown(f"**{preset.title}**")
-        st.caption(preset.blurb)
+        st.markdown(f"**{_(preset.title)}**")
+        st.caption(_(preset.blurb))
         if st.button(
-            "Train it",
+            _("Train it"),
             key=f"home.start_{preset.name}",
             on_click=actions.launch,
             args=(preset.config,),
@@ -29,10 +30,10 @@ for col, preset in zip(st.columns(len(PRESETS)), PRESETS.values(), strict=True):
         ):
             st.switch_page("pages/playground.py")
 
-st.subheader("Pre-train, then fine-tune")
+st.subheader(_("Pre-train, then fine-tune"))
 st.markdown(prose("finetune"))
 for example in FINETUNE_EXAMPLES:
     finetune_example.example_cards(example)
 
-st.subheader("Or set it up yourself")
-st.page_link("pages/playground.py", label="Open the Playground", icon=":material/tune:")
+st.subheader(_("Or set it up yourself"))
+st.page_link("pages/playground.py", label=_("Open the Playground"), icon=":material/tune:")

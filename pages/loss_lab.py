@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.i18n import N_, _
 from core.labs.losses import (
     LOSSES,
     LineFit,
@@ -37,31 +38,39 @@ def chart(fig, key: str) -> None:
 
 
 state.require_frame("pages/loss_lab.py")
-st.title(":material/functions: Loss explorer")
+st.title(_(":material/functions: Loss explorer"))
 st.markdown(TEXT["intro"])
 curves_tab, outlier_tab, softmax_tab = st.tabs(
-    ["Loss and gradient", "Outliers and line fits", "Softmax + cross-entropy"]
+    [_("Loss and gradient"), _("Outliers and line fits"), _("Softmax + cross-entropy")]
 )
 
 with curves_tab:
     left, mid, right = st.columns(3)
-    kind = left.radio("Task", ["regression", "classification"], key=f"{KEY}.kind", horizontal=True)
+    kind = left.radio(
+        _("Task"),
+        [N_("regression"), N_("classification")],
+        format_func=_,
+        key=f"{KEY}.kind",
+        horizontal=True,
+    )
     delta = 1.0
     if kind == "regression":
-        target = mid.slider("Target y", -3.0, 3.0, 0.0, 0.1, key=f"{KEY}.target")
-        delta = right.slider("Huber δ", 0.1, 3.0, 1.0, 0.1, key=f"{KEY}.delta")
-        lo, hi, x_title = target - 3.0, target + 3.0, "prediction ŷ"
+        target = mid.slider(_("Target y"), -3.0, 3.0, 0.0, 0.1, key=f"{KEY}.target")
+        delta = right.slider(_("Huber δ"), 0.1, 3.0, 1.0, 0.1, key=f"{KEY}.delta")
+        lo, hi, x_title = target - 3.0, target + 3.0, _("prediction ŷ")
     else:
-        target = float(mid.radio("Target class y", [0, 1], 1, key=f"{KEY}.class", horizontal=True))
-        lo, hi, x_title = -4.0, 4.0, "score (logit) s"
+        target = float(
+            mid.radio(_("Target class y"), [0, 1], 1, key=f"{KEY}.class", horizontal=True)
+        )
+        lo, hi, x_title = -4.0, 4.0, _("score (logit) s")
     curves = {name: loss_curve(name, target, lo, hi, delta) for name in names(kind)}
     st.markdown(TEXT[kind])
     chart(curves_figure(curves, target, x_title), "curves")
 
 with outlier_tab:
     left, right = st.columns(2)
-    outlier = left.slider("Outlier's y", -10.0, 10.0, 8.0, 0.5, key=f"{KEY}.outlier")
-    fit_delta = right.slider("Huber δ for the fit", 0.1, 3.0, 1.0, 0.1, key=f"{KEY}.fit_delta")
+    outlier = left.slider(_("Outlier's y"), -10.0, 10.0, 8.0, 0.5, key=f"{KEY}.outlier")
+    fit_delta = right.slider(_("Huber δ for the fit"), 0.1, 3.0, 1.0, 0.1, key=f"{KEY}.fit_delta")
     st.markdown(TEXT["outliers"])
     xs, ys, fits = line_fits(outlier, fit_delta)
     chart(fits_figure(xs, ys, fits), "fits")
@@ -69,10 +78,10 @@ with outlier_tab:
         pd.DataFrame(
             [
                 {
-                    "loss": LOSSES[f.loss].title,
-                    "slope": f.slope,
-                    "intercept": f.intercept,
-                    "final mean loss": f.history[-1],
+                    _("loss"): _(LOSSES[f.loss].title),
+                    _("slope"): f.slope,
+                    _("intercept"): f.intercept,
+                    _("final mean loss"): f.history[-1],
                 }
                 for f in fits
             ]
@@ -82,28 +91,30 @@ with outlier_tab:
     )
 
 with softmax_tab:
-    left, right, _ = st.columns(3)
-    n = left.slider("Classes", 2, 6, 4, key=f"{KEY}.n_classes")
-    target_class = right.selectbox("Target class", list(range(n)), key=f"{KEY}.target_class")
+    left, right, __ = st.columns(3)
+    n = left.slider(_("Classes"), 2, 6, 4, key=f"{KEY}.n_classes")
+    target_class = right.selectbox(_("Target class"), list(range(n)), key=f"{KEY}.target_class")
     defaults = (2.0, 1.0, 0.1, -1.0, 0.5, -0.5)
     logits = [
-        col.number_input(f"logit z{i}", -10.0, 10.0, defaults[i], 0.1, key=f"{KEY}.logit{i}")
+        col.number_input(
+            _("logit z{i}").format(i=i), -10.0, 10.0, defaults[i], 0.1, key=f"{KEY}.logit{i}"
+        )
         for i, col in enumerate(st.columns(6)[:n])
     ]
     out = softmax_xent(logits, target_class)
     st.markdown(fill(PROSE, "softmax", dict(loss=out.loss, p_target=out.probs[target_class])))
-    st.metric("Cross-entropy loss", format_value(out.loss))
+    st.metric(_("Cross-entropy loss"), format_value(out.loss))
     chart(softmax_figure(out.probs, out.grads, target_class), "softmax")
     onehot = [1.0 if i == target_class else 0.0 for i in range(n)]
     check = [p - o for p, o in zip(out.probs, onehot, strict=True)]
     table = pd.DataFrame(
         {
-            "logit z": logits,
+            _("logit z"): logits,
             "p": out.probs,
-            "p − onehot": check,
-            "autograd dL/dz": out.grads,
-            "equal": ["✓" if abs(c - g) < 1e-9 else "✗" for c, g in zip(check, out.grads)],
+            _("p − onehot"): check,
+            _("autograd dL/dz"): out.grads,
+            _("equal"): ["✓" if abs(c - g) < 1e-9 else "✗" for c, g in zip(check, out.grads)],
         },
-        index=[f"class {i}" for i in range(n)],
+        index=[_("class {i}").format(i=i) for i in range(n)],
     )
     st.dataframe(table, key=f"{KEY}.softmax_table")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.i18n import _
 from core.labs.surfaces import SURFACES
 from core.optim import OPTIMIZER_TITLES
 from pages.ui import state
@@ -15,13 +16,13 @@ TEXT = sections(ui.PROSE)
 PLOTLY_CONFIG = {"displaylogo": False}
 
 state.require_frame("pages/optimizer_lab.py")
-st.title(":material/moving: Optimizer lab")
+st.title(_(":material/moving: Optimizer lab"))
 st.markdown(TEXT["intro"])
 
 with st.sidebar:
-    st.subheader("Surface")
+    st.subheader(_("Surface"))
     surface_cfg, start, steps = ui.surface_controls()
-    st.subheader("Racers")
+    st.subheader(_("Racers"))
     optims = ui.racer_controls(surface_cfg.name)
 
 surface = SURFACES[surface_cfg.name]
@@ -29,14 +30,14 @@ xs, ys, z = ui.surface_grid(surface_cfg)
 trajectories = ui.cached_race(surface_cfg, tuple(optims), start, steps)
 
 if not trajectories:
-    st.info("Pick at least one optimizer in the sidebar to start the race.")
+    st.info(_("Pick at least one optimizer in the sidebar to start the race."))
 step = st.slider(
-    "Step",
+    _("Step"),
     0,
     steps,
     steps,
     key=f"{ui.KEY}.step.{steps}",
-    help="Replay the race: every path is drawn up to this step.",
+    help=_("Replay the race: every path is drawn up to this step."),
 )
 for traj in trajectories:
     note = ui.stopped_note(traj)
@@ -59,9 +60,9 @@ right.plotly_chart(
     width="stretch",
 )
 
-st.subheader(f"What each optimizer was doing at step {step}")
+st.subheader(_("What each optimizer was doing at step {step}").format(step=step))
 for traj in trajectories:
-    title = OPTIMIZER_TITLES[traj.optimizer]
+    title = _(OPTIMIZER_TITLES[traj.optimizer])
     with st.container(border=True, key=f"{ui.KEY}.explain.{traj.optimizer}"):
         st.markdown(
             f"<span style='color:{color(traj.optimizer)}'>●</span> **{title}** "

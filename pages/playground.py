@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.i18n import _
 from core.presets import PRESETS
 from core.urlstate import config_diff
 from pages.ui import actions, classroom, presentation, state, variants
@@ -21,30 +22,34 @@ shown = state.selected_run(registry, owner)
 read_only = state.read_only()
 cfg = state.playground_config(fallback=shown.base.config if shown else None)
 
-st.title(":material/tune: Playground")
+st.title(_(":material/tune: Playground"))
 room = classroom.joined()
 if room is not None and not read_only:
     classroom.student_banner(room)
 ignored = st.session_state.pop(state.LINK_PROBLEMS, [])
 if ignored:
-    st.warning("**Parts of this link were not used:** " + "; ".join(ignored))
+    st.warning(
+        _("**Parts of this link were not used:** {problems}").format(problems="; ".join(ignored))
+    )
 
 presenting = presentation.enabled()
 with st.sidebar:
     if presenting:
         st.caption(
-            ":material/slideshow: Presentation mode: the setup is hidden (it still applies). "
-            "Turn the mode off to change it."
+            _(
+                ":material/slideshow: Presentation mode: the setup is hidden (it still applies). "
+                "Turn the mode off to change it."
+            )
         )
     if not read_only and not presenting:
         matching = next((name for name, p in PRESETS.items() if p.config == cfg), None)
         show("playground.preset", matching)
         st.selectbox(
-            "Start from a preset",
+            _("Start from a preset"),
             list(PRESETS),
             index=list(PRESETS).index(matching) if matching else None,
-            placeholder="Choose a starter setup…",
-            format_func=lambda name: PRESETS[name].title,
+            placeholder=_("Choose a starter setup…"),
+            format_func=lambda name: _(PRESETS[name].title),
             key="playground.preset",
             on_change=actions.load_preset,
             args=("playground.preset",),
@@ -60,11 +65,13 @@ if actions.start_requested() and not problem and not read_only:
 
 left, right = st.columns([1, 3], vertical_alignment="center")
 if read_only:
-    left.link_button("Edit a copy", share_links(cfg).edit, icon=":material/edit:")
-    right.info("A read-only link: you can look at this setup and its run, not start or steer runs.")
+    left.link_button(_("Edit a copy"), share_links(cfg).edit, icon=":material/edit:")
+    right.info(
+        _("A read-only link: you can look at this setup and its run, not start or steer runs.")
+    )
 else:
     left.button(
-        "Start",
+        _("Start"),
         key="playground.start",
         type="primary",
         icon=":material/play_arrow:",
@@ -73,29 +80,39 @@ else:
         width="stretch",
     )
 if problem:
-    right.error(f"**Can't start this yet.** {problem}")
+    right.error(_("**Can't start this yet.** {problem}").format(problem=problem))
 elif plan and not read_only:
     changed = config_diff(shown.base.config, cfg) if shown else []
-    right.caption(
-        f"Start trains this setup: {plan.model.total_params:,} parameters, about "
-        f"{plan.estimated_bytes / 2**20:.1f} MB, {plan.n_train:,} training / "
-        f"{plan.n_val:,} validation examples."
-        + (f" It differs from the run below in {', '.join(changed)}." if changed else "")
+    summary = _(
+        "Start trains this setup: {params:,} parameters, about {mb:.1f} MB, "
+        "{n_train:,} training / {n_val:,} validation examples."
+    ).format(
+        params=plan.model.total_params,
+        mb=plan.estimated_bytes / 2**20,
+        n_train=plan.n_train,
+        n_val=plan.n_val,
     )
+    if changed:
+        summary = _("{summary} It differs from the run below in {settings}.").format(
+            summary=summary, settings=", ".join(changed)
+        )
+    right.caption(summary)
 if variants.pending() and not read_only:
     st.caption(
-        f":material/call_split: Start trains a **variant** of run `{variants.pending()}`: same "
-        "seed, so the same starting weights and data order; both curves go on one chart."
+        _(
+            ":material/call_split: Start trains a **variant** of run `{run}`: same seed, so the "
+            "same starting weights and data order; both curves go on one chart."
+        ).format(run=variants.pending())
     )
 start_error = st.session_state.pop(state.START_ERROR, None)
 if start_error:
-    st.error(f"**Could not start the run.** {start_error}")
+    st.error(_("**Could not start the run.** {reason}").format(reason=start_error))
 
-with st.expander("Share this setup", icon=":material/share:"):
+with st.expander(_("Share this setup"), icon=":material/share:"):
     share_links(cfg, shown.base.run_id if shown else None).show()
 
 if plan:
-    with st.expander("Model summary: layers, output shapes, parameters", expanded=shown is None):
+    with st.expander(_("Model summary: layers, output shapes, parameters"), expanded=shown is None):
         st.dataframe(model_summary_table(plan.model), hide_index=True, key="playground.summary")
 
 st.divider()

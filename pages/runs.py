@@ -6,40 +6,50 @@ from functools import partial
 
 import streamlit as st
 
+from core.i18n import N_, _, ngettext
 from pages.ui import figures, state
 from pages.ui.dashboard.charting import chart
 from pages.ui.dashboard.live import describe
 from pages.ui.dashboard.runs_table import (
+    column_label,
     delete_runs,
     epochs_csv,
     open_in_playground,
     runs_frame,
+    shown,
+    status_label,
     step_loss_csv,
 )
+
+CURVES = {
+    "step_loss": N_("Training loss"),
+    "val_loss": N_("Validation loss"),
+    "val_metric": N_("Validation metric"),
+}
 
 state.require_frame("pages/runs.py")
 
 registry = state.registry()
 owner = state.owner()
 
-st.title(":material/table_chart: Runs")
+st.title(_(":material/table_chart: Runs"))
 records = registry.list(owner)
 if not records:
-    st.info("No runs yet. Start one from **Home** or the **Playground**.")
+    st.info(_("No runs yet. Start one from **Home** or the **Playground**."))
     st.stop()
 
-st.caption("Select rows to compare their curves, download their data, reopen or delete them.")
+st.caption(_("Select rows to compare their curves, download their data, reopen or delete them."))
 table = runs_frame(registry, records)
 event = st.dataframe(
-    table,
+    shown(table),
     hide_index=True,
     on_select="rerun",
     selection_mode="multi-row",
     key="runs.table",
     column_config={
-        "created": st.column_config.DatetimeColumn("created", format="YYYY-MM-DD HH:mm:ss"),
-        "best val": st.column_config.NumberColumn("best val", format="%.4g"),
-        "run": st.column_config.TextColumn("run", width="medium"),
+        column_label("created"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+        column_label("best val"): st.column_config.NumberColumn(format="%.4g"),
+        column_label("run"): st.column_config.TextColumn(width="medium"),
     },
 )
 selected = [table.iloc[i]["run"] for i in event.selection.rows]
@@ -50,37 +60,33 @@ note = st.session_state.pop("runs.note", "")
 if note:
     st.warning(note)
 if not selected:
-    st.caption("Nothing selected yet.")
+    st.caption(_("Nothing selected yet."))
     st.stop()
 
 views = [v for v in (registry.snapshot(r) for r in selected) if v is not None]
-st.subheader("Compare" if len(views) > 1 else "Curves")
+st.subheader(_("Compare") if len(views) > 1 else _("Curves"))
 metric = st.segmented_control(
-    "Curve",
-    ["step_loss", "val_loss", "val_metric"],
+    _("Curve"),
+    list(CURVES),
     default="step_loss",
-    format_func={
-        "step_loss": "Training loss",
-        "val_loss": "Validation loss",
-        "val_metric": "Validation metric",
-    }.get,
+    format_func=lambda curve: _(CURVES[curve]),
     key="runs.metric",
 )
 labels = [
     f"{v.run_id[-6:]} · {v.config.data.name} · {v.config.model.kind}"
-    + (" · fine-tuned" if v.config.finetune.init_from else "")
+    + (_(" · fine-tuned") if v.config.finetune.init_from else "")
     for v in views
 ]
 chart(figures.compare_runs(views, metric or "step_loss", labels), "runs.compare_chart")
 
-st.subheader("Selected runs")
+st.subheader(_("Selected runs"))
 for view in views:
     with st.container(border=True):
-        st.markdown(f"**`{view.run_id}`** — {view.status}")
+        st.markdown(f"**`{view.run_id}`** — {status_label(view.status)}")
         st.caption(describe(view.config))
         cols = st.columns(4)
         cols[0].download_button(
-            "Epoch metrics (CSV)",
+            _("Epoch metrics (CSV)"),
             epochs_csv(view),
             file_name=f"{view.run_id}-epochs.csv",
             mime="text/csv",
@@ -88,7 +94,7 @@ for view in views:
             disabled=not view.epochs,
         )
         cols[1].download_button(
-            "Step loss (CSV)",
+            _("Step loss (CSV)"),
             step_loss_csv(view),
             file_name=f"{view.run_id}-steps.csv",
             mime="text/csv",
@@ -100,18 +106,20 @@ for view in views:
         checkpoint = registry.store.checkpoint_path(view.run_id)
         has_weights = mine and checkpoint.is_file()
         cols[2].download_button(
-            "Weights (final.pt)",
+            _("Weights (final.pt)"),
             partial(checkpoint.read_bytes) if has_weights else b"",
             file_name=f"{view.run_id}-final.pt",
             mime="application/octet-stream",
             key=f"runs.checkpoint.{view.run_id}",
             disabled=not has_weights,
-            help="The trained weights (a state_dict; load with torch.load(..., weights_only=True))."
+            help=_(
+                "The trained weights (a state_dict; load with `torch.load(..., weights_only=True)`)."
+            )
             if mine
-            else "Only the run's owner can download its weights.",
+            else _("Only the run's owner can download its weights."),
         )
         if cols[3].button(
-            "Open in playground",
+            _("Open in playground"),
             key=f"runs.open.{view.run_id}",
             icon=":material/tune:",
             on_click=open_in_playground,
@@ -119,10 +127,21 @@ for view in views:
         ):
             st.switch_page("pages/playground.py")
 
-with st.popover(f"Delete {len(selected)} selected run(s)…", icon=":material/delete:"):
-    st.markdown(f"Delete **{len(selected)}** run(s) and their files? This cannot be undone.")
+with st.popover(
+    ngettext("Delete {n} selected run…", "Delete {n} selected runs…", len(selected)).format(
+        n=len(selected)
+    ),
+    icon=":material/delete:",
+):
+    st.markdown(
+        ngettext(
+            "Delete **{n}** run and its files? This cannot be undone.",
+            "Delete **{n}** runs and their files? This cannot be undone.",
+            len(selected),
+        ).format(n=len(selected))
+    )
     st.button(
-        "Yes, delete",
+        _("Yes, delete"),
         key="runs.delete_confirm",
         type="primary",
         on_click=delete_runs,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.i18n import N_, _
 from core.sweeps import MAX_POINTS
 from pages.ui import state
 from pages.ui.dashboard.live import describe
@@ -11,33 +12,41 @@ from pages.ui.sweeping import CURRENT, KEY, axis_input, results, running, start_
 
 state.require_frame("pages/sweeps.py")
 
-st.title(":material/grid_on: Sweeps")
+st.title(":material/grid_on: " + _("Sweeps"))
 cfg = state.playground_config()
 st.markdown(
-    f"Sweeps the **Playground's setup** ({describe(cfg)}): every run is that setup with the "
-    "values below. Runs queue like any others and train as slots free up."
+    _(
+        "Sweeps the **Playground's setup** ({setup}): every run is that setup with the values "
+        "below. Runs queue like any others and train as slots free up."
+    ).format(setup=describe(cfg))
 )
 st.page_link(
-    "pages/playground.py", label="Change the setup in the Playground", icon=":material/tune:"
+    "pages/playground.py", label=_("Change the setup in the Playground"), icon=":material/tune:"
 )
 
 axes = [axis_input(cfg, 1, "optim.lr")]
-if st.checkbox("Vary a second hyperparameter", key=f"{KEY}.two"):
+if st.checkbox(_("Vary a second hyperparameter"), key=f"{KEY}.two"):
     axes.append(axis_input(cfg, 2, "train.batch_size"))
-mode = st.segmented_control("Points", ["grid", "random"], default="grid", key=f"{KEY}.mode")
+mode = st.segmented_control(
+    _("Points"),
+    [N_("grid"), N_("random")],
+    default="grid",
+    format_func=lambda option: _(option),
+    key=f"{KEY}.mode",
+)
 n = 0
 if mode == "random":
     n = st.number_input(
-        "How many points (picked at random from the grid)", 1, MAX_POINTS, 4, key=f"{KEY}.n"
+        _("How many points (picked at random from the grid)"), 1, MAX_POINTS, 4, key=f"{KEY}.n"
     )
-if st.button("Run the sweep", type="primary", icon=":material/play_arrow:", key=f"{KEY}.start"):
+if st.button(_("Run the sweep"), type="primary", icon=":material/play_arrow:", key=f"{KEY}.start"):
     problem = start_sweep(cfg, axes, mode or "grid", int(n))
     if problem:
-        st.error(f"**Can't run this sweep.** {problem}")
+        st.error(_("**Can't run this sweep.** {problem}").format(problem=problem))
 
 runner = st.session_state.get(CURRENT)
 if runner is not None:
-    st.subheader("Results")
+    st.subheader(_("Results"))
     training = running(runner)
 
     def live() -> None:
@@ -45,6 +54,6 @@ if runner is not None:
         if not results(runner) and training:
             st.rerun()  # done: draw it once more, without the timer
         if not training:
-            st.caption("The sweep is complete.")
+            st.caption(_("The sweep is complete."))
 
     st.fragment(run_every=1.0 if training else None)(live)()

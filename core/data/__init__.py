@@ -21,6 +21,7 @@ from core.data.base import (
     DataSpec,
     split,
 )
+from core.i18n import _
 from core.serialize import to_json
 from core.validation import check_ranges
 
@@ -36,7 +37,11 @@ DATASETS: Mapping[str, DatasetEntry] = MappingProxyType(
 def load_dataset(cfg: DataConfig, seed: int) -> DataBundle:
     """Validate `cfg`, load its dataset with `seed` and fill in the spec's learner description."""
     if cfg.name not in DATASETS:
-        raise ValueError(f"unknown dataset {cfg.name!r}; choose one of {sorted(DATASETS)}")
+        raise ValueError(
+            _("unknown dataset {name}; choose one of {choices}").format(
+                name=repr(cfg.name), choices=sorted(DATASETS)
+            )
+        )
     check_ranges(cfg)
     entry = DATASETS[cfg.name]
     bundle = entry.load(cfg, seed)

@@ -12,6 +12,7 @@ from typing import Literal
 import torch
 
 from core.data.features import EXTRA_FEATURES
+from core.i18n import N_, _
 
 TaskKind = Literal["classification", "regression", "tokens"]
 InputKind = Literal["vector", "image", "tokens", "series"]
@@ -22,50 +23,120 @@ SampleKind = Literal["boundary", "curve", "images", "text", "sequence", "forecas
 class DataConfig:
     """Which dataset to load and its knobs; each dataset reads only the fields in its `params`."""
 
-    name: str = field(default="spiral", metadata={"help": "Dataset name (see DATASETS)."})
+    name: str = field(
+        default="spiral",
+        metadata={"label": N_("Dataset"), "help": N_("Dataset name (see DATASETS).")},
+    )
     n_samples: int = field(
-        default=1000, metadata={"min": 20, "max": 200_000, "help": "Examples to generate or keep."}
+        default=1000,
+        metadata={
+            "min": 20,
+            "max": 200_000,
+            "label": N_("N samples"),
+            "help": N_("Examples to generate or keep."),
+        },
     )
     noise: float = field(
-        default=0.1, metadata={"min": 0.0, "max": 2.0, "help": "Noise added to generated data."}
+        default=0.1,
+        metadata={
+            "min": 0.0,
+            "max": 2.0,
+            "label": N_("Noise"),
+            "help": N_("Noise added to generated data."),
+        },
     )
     val_fraction: float = field(
-        default=0.2, metadata={"min": 0.05, "max": 0.5, "help": "Share held out for validation."}
+        default=0.2,
+        metadata={
+            "min": 0.05,
+            "max": 0.5,
+            "label": N_("Val fraction"),
+            "help": N_("Share held out for validation."),
+        },
     )
     features: tuple[str, ...] = field(
         default=(),
         metadata={
             "choices": tuple(EXTRA_FEATURES),
-            "help": "Extra 2-D input features: x2, y2, xy, sinx, siny.",
+            "label": N_("Features"),
+            "help": N_("Extra 2-D input features: x2, y2, xy, sinx, siny."),
         },
     )
     seq_len: int = field(
-        default=12, metadata={"min": 2, "max": 256, "help": "Sequence length (sequence tasks)."}
+        default=12,
+        metadata={
+            "min": 2,
+            "max": 256,
+            "label": N_("Seq len"),
+            "help": N_("Sequence length (sequence tasks)."),
+        },
     )
     n_symbols: int = field(
-        default=8, metadata={"min": 2, "max": 64, "help": "Alphabet size (sequence tasks)."}
+        default=8,
+        metadata={
+            "min": 2,
+            "max": 64,
+            "label": N_("N symbols"),
+            "help": N_("Alphabet size (sequence tasks)."),
+        },
     )
     horizon: int = field(
-        default=8, metadata={"min": 1, "max": 64, "help": "Steps to forecast (sine task)."}
+        default=8,
+        metadata={
+            "min": 1,
+            "max": 64,
+            "label": N_("Horizon"),
+            "help": N_("Steps to forecast (sine task)."),
+        },
     )
-    data_dir: str = field(default="./data", metadata={"help": "Folder with MNIST/CIFAR files."})
-    path: str = field(default="", metadata={"help": "A CSV, text or ZIP-of-images file to use."})
-    text: str = field(default="", metadata={"help": "Text to model instead of the corpus."})
-    target: str = field(default="", metadata={"help": "CSV column to predict."})
+    data_dir: str = field(
+        default="./data",
+        metadata={"label": N_("Data dir"), "help": N_("Folder with MNIST/CIFAR files.")},
+    )
+    path: str = field(
+        default="",
+        metadata={"label": N_("Path"), "help": N_("A CSV, text or ZIP-of-images file to use.")},
+    )
+    text: str = field(
+        default="",
+        metadata={"label": N_("Text"), "help": N_("Text to model instead of the corpus.")},
+    )
+    target: str = field(
+        default="", metadata={"label": N_("Target"), "help": N_("CSV column to predict.")}
+    )
     text_column: str = field(
         default="",
-        metadata={"help": "CSV column holding the texts (empty: the first text column)."},
+        metadata={
+            "label": N_("Text column"),
+            "help": N_("CSV column holding the texts (empty: the first text column)."),
+        },
     )
     vocabulary: Literal["text", "ascii"] = field(
         default="text",
         metadata={
-            "help": "Characters a text model knows: those of its text, or all printable ASCII "
-            "(then a model trained on one text can be fine-tuned on another)."
+            "label": N_("Vocabulary"),
+            "help": N_(
+                "Characters a text model knows: those of its text, or all printable ASCII "
+                "(then a model trained on one text can be fine-tuned on another)."
+            ),
+            "options": {
+                "text": N_("the characters of its text"),
+                "ascii": N_("all printable ASCII"),
+            },
         },
     )
-    download: bool = field(default=False, metadata={"help": "Let torchvision download files."})
+    download: bool = field(
+        default=False,
+        metadata={"label": N_("Download"), "help": N_("Let torchvision download files.")},
+    )
     n_classes: int = field(
-        default=3, metadata={"min": 2, "max": 10, "help": "Number of classes (blobs)."}
+        default=3,
+        metadata={
+            "min": 2,
+            "max": 10,
+            "label": N_("N classes"),
+            "help": N_("Number of classes (blobs)."),
+        },
     )
     classes: tuple[int, ...] = field(
         default=(),
@@ -73,12 +144,20 @@ class DataConfig:
             "min": 0,
             "max": 9,
             "max_len": 10,
-            "help": "Keep only these classes, e.g. 0,1,2,3,4 (empty: all). For fine-tuning demos.",
+            "label": N_("Classes to keep"),
+            "help": N_(
+                "Keep only these classes, e.g. 0,1,2,3,4 (empty: all). For fine-tuning demos."
+            ),
         },
     )
     image_size: int = field(
         default=28,
-        metadata={"min": 8, "max": 64, "help": "Side in pixels your images are scaled to."},
+        metadata={
+            "min": 8,
+            "max": 64,
+            "label": N_("Image size"),
+            "help": N_("Side in pixels your images are scaled to."),
+        },
     )
 
 
@@ -89,10 +168,18 @@ def keep_classes(
     if not classes:
         return x, y, names
     if len(set(classes)) != len(classes) or len(classes) < 2:
-        raise ValueError(f"classes must be at least 2 different class ids, got {list(classes)}")
+        raise ValueError(
+            _("classes must be at least 2 different class ids, got {classes}").format(
+                classes=list(classes)
+            )
+        )
     unknown = [c for c in classes if not 0 <= c < len(names)]
     if unknown:
-        raise ValueError(f"classes {unknown} do not exist here (ids 0 to {len(names) - 1})")
+        raise ValueError(
+            _("classes {unknown} do not exist here (ids 0 to {last})").format(
+                unknown=unknown, last=len(names) - 1
+            )
+        )
     keep = torch.isin(y, torch.tensor(classes))
     relabel = torch.full((len(names),), -1, dtype=torch.int64)
     relabel[torch.tensor(classes)] = torch.arange(len(classes))
@@ -156,7 +243,7 @@ def split(
     perm = torch.randperm(n, generator=generator)
     n_val = max(1, int(round(n * val_fraction)))
     if n - n_val < 1:
-        raise ValueError(f"dataset of {n} examples is too small to split")
+        raise ValueError(_("dataset of {n} examples is too small to split").format(n=n))
     val, train = perm[:n_val], perm[n_val:]
     return x[train], y[train], x[val], y[val]
 

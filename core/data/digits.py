@@ -6,6 +6,7 @@ import torch
 
 from core.data.base import DataBundle, DataConfig, DatasetEntry, DataSpec, keep_classes, split
 from core.data.vision import standardize_images
+from core.i18n import N_
 
 DIGIT_NAMES = tuple(str(i) for i in range(10))
 
@@ -37,10 +38,12 @@ def load_digits(cfg: DataConfig, seed: int) -> DataBundle:
 ENTRIES = (
     DatasetEntry(
         "digits",
-        "Handwritten digits (8x8)",
-        "1,797 real handwritten digits, scanned at a tiny 8x8 pixels, shipped with scikit-learn. "
-        "Small enough to train in seconds, yet real data: a simple network reaches about 95%, "
-        "a small CNN a bit more.",
+        N_("Handwritten digits (8x8)"),
+        N_(
+            "1,797 real handwritten digits, scanned at a tiny 8x8 pixels, shipped with scikit-learn. "
+            "Small enough to train in seconds, yet real data: a simple network reaches about 95%, "
+            "a small CNN a bit more."
+        ),
         load_digits,
         ("n_samples", "val_fraction", "classes"),
         "images",

@@ -11,6 +11,8 @@ from functools import partial
 
 import torch
 
+from core.i18n import _
+
 # Extra features for 2-D points (column 0 = x, column 1 = y), as in TensorFlow Playground.
 EXTRA_FEATURES: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "x2": lambda p: p[:, 0] ** 2,
@@ -26,11 +28,19 @@ def check_features(names: Iterable[str], dims: int = 2) -> tuple[str, ...]:
     names = tuple(names)
     unknown = [n for n in names if n not in EXTRA_FEATURES]
     if unknown:
-        raise ValueError(f"unknown feature(s) {unknown}; choose from {sorted(EXTRA_FEATURES)}")
+        raise ValueError(
+            _("unknown feature(s) {unknown}; choose from {choices}").format(
+                unknown=unknown, choices=sorted(EXTRA_FEATURES)
+            )
+        )
     if names and dims != 2:
-        raise ValueError(f"extra features {list(names)} need 2-D points, this dataset is {dims}-D")
+        raise ValueError(
+            _("extra features {names} need 2-D points, this dataset is {dims}-D").format(
+                names=list(names), dims=dims
+            )
+        )
     if len(set(names)) != len(names):
-        raise ValueError(f"features listed twice: {list(names)}")
+        raise ValueError(_("features listed twice: {names}").format(names=list(names)))
     return names
 
 

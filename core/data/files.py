@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from core.data.base import DataConfig
+from core.i18n import _
+from core.validation import either
 
 UPLOAD = "upload:"
 UPLOAD_KINDS = {
@@ -43,26 +45,37 @@ def store_upload(content: bytes, filename: str, uploads: Path, kind: str) -> str
     """
     suffixes = UPLOAD_KINDS[kind]
     suffix = Path(filename).suffix.lower()
+    shown = repr(filename)
     if suffix not in suffixes:
-        raise ValueError(f"{filename!r} is not a {' or '.join(suffixes)} file")
+        raise ValueError(
+            _("{file} is not a {kinds} file").format(file=shown, kinds=either(list(suffixes)))
+        )
     if not content.strip():
-        raise ValueError(f"{filename!r} is empty")
+        raise ValueError(_("{file} is empty").format(file=shown))
     limit = max_upload_bytes()
     if len(content) > limit:
         raise ValueError(
-            f"{filename!r} is {len(content) / 2**20:.1f} MB; the limit is {limit / 2**20:.0f} MB"
+            _("{file} is {size:.1f} MB; the limit is {limit:.0f} MB").format(
+                file=shown, size=len(content) / 2**20, limit=limit / 2**20
+            )
         )
     if kind in BINARY_KINDS:
         if not content.startswith(BINARY_KINDS[kind]):
-            raise ValueError(f"{filename!r} is not a {' or '.join(suffixes)} file (or it is empty)")
+            raise ValueError(
+                _("{file} is not a {kinds} file (or it is empty)").format(
+                    file=shown, kinds=either(list(suffixes))
+                )
+            )
     elif b"\x00" in content:
-        raise ValueError(f"{filename!r} looks like a binary file, not text")
+        raise ValueError(_("{file} looks like a binary file, not text").format(file=shown))
     else:
         try:
             content.decode("utf-8")
         except UnicodeDecodeError as err:
             raise ValueError(
-                f"{filename!r} is not UTF-8 text (byte {err.start} cannot be read)"
+                _("{file} is not UTF-8 text (byte {byte} cannot be read)").format(
+                    file=shown, byte=err.start
+                )
             ) from None
     name = hashlib.sha256(content).hexdigest()[:16] + suffix
     uploads.mkdir(parents=True, exist_ok=True)
@@ -81,7 +94,7 @@ def resolve_upload(data: DataConfig, uploads: Path) -> DataConfig:
         return data
     name = data.path[len(UPLOAD) :]
     if not _NAME.match(name):
-        raise ValueError(f"not an upload reference: {data.path!r}")
+        raise ValueError(_("not an upload reference: {path}").format(path=repr(data.path)))
     return replace(data, path=str(uploads / name))
 
 
@@ -99,19 +112,21 @@ class FilePolicy:
             data.path.startswith(UPLOAD) and _NAME.match(data.path[len(UPLOAD) :])
         ):
             raise ValueError(
-                "on this server, files are uploaded, not named by a path: use the upload box"
+                _("on this server, files are uploaded, not named by a path: use the upload box")
             )
         if data.path and not (self.uploads / data.path[len(UPLOAD) :]).is_file():
-            raise ValueError("that uploaded file is no longer on the server; upload it again")
+            raise ValueError(_("that uploaded file is no longer on the server; upload it again"))
         if data.data_dir != default.data_dir:
-            raise ValueError("the image datasets are read from the server's own data folder")
+            raise ValueError(_("the image datasets are read from the server's own data folder"))
         if data.download:
-            raise ValueError("downloading datasets is turned off on this server")
+            raise ValueError(_("downloading datasets is turned off on this server"))
 
     def check_start_point(self, init_from: str) -> None:
         """A run to fine-tune from is named as `run:<id>`, never as a server file."""
         if init_from and not init_from.startswith("run:"):
-            raise ValueError("on this server, a run starts from another run (run:<id>), not a file")
+            raise ValueError(
+                _("on this server, a run starts from another run (run:<id>), not a file")
+            )
 
     def resolve(self, data: DataConfig) -> DataConfig:
         """`data` with its upload reference and dataset folder turned into server paths (for the

@@ -17,6 +17,7 @@ from PIL import Image, UnidentifiedImageError
 
 from core.data.base import DataBundle, DataConfig, DatasetEntry, DataSpec, split
 from core.data.vision import standardize_images
+from core.i18n import N_, _
 
 ZIP_MAGIC = b"PK\x03\x04"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp")
@@ -42,25 +43,34 @@ def _members(archive: zipfile.ZipFile, name: str) -> list[tuple[str, zipfile.Zip
             files.append((parts, info))
     if not files:
         raise ValueError(
-            f"{name} holds no images ({', '.join(IMAGE_SUFFIXES)}): put them in one folder per "
-            "class, e.g. cats/1.png and dogs/1.png, and zip those folders"
+            _(
+                "{name} holds no images ({suffixes}): put them in one folder per class, e.g. "
+                "cats/1.png and dogs/1.png, and zip those folders"
+            ).format(name=name, suffixes=", ".join(IMAGE_SUFFIXES))
         )
     # One folder around everything (zipping a folder does that) is not a class.
-    while len({parts[0] for parts, _ in files}) == 1 and all(len(p) > 2 for p, _ in files):
+    while len({parts[0] for parts, _info in files}) == 1 and all(len(p) > 2 for p, _info in files):
         files = [(parts[1:], info) for parts, info in files]
-    if any(len(parts) < 2 for parts, _ in files):
-        loose = next("/".join(p) for p, _ in files if len(p) < 2)
+    if any(len(parts) < 2 for parts, _info in files):
+        loose = next("/".join(p) for p, _info in files if len(p) < 2)
         raise ValueError(
-            f"{name}: {loose!r} is not inside a class folder; each image belongs in a folder "
-            "named after its class (cats/1.png)"
+            _(
+                "{name}: {file} is not inside a class folder; each image belongs in a folder "
+                "named after its class (cats/1.png)"
+            ).format(name=name, file=repr(loose))
         )
     if len(files) > MAX_FILES:
-        raise ValueError(f"{name} holds {len(files):,} images; the limit is {MAX_FILES:,}")
-    declared = sum(info.file_size for _, info in files)
+        raise ValueError(
+            _("{name} holds {n:,} images; the limit is {limit:,}").format(
+                name=name, n=len(files), limit=MAX_FILES
+            )
+        )
+    declared = sum(info.file_size for _parts, info in files)
     if declared > MAX_UNPACKED_BYTES:
         raise ValueError(
-            f"{name} unpacks to {declared / 2**20:.0f} MB of images; the limit is "
-            f"{MAX_UNPACKED_BYTES / 2**20:.0f} MB"
+            _("{name} unpacks to {size:.0f} MB of images; the limit is {limit:.0f} MB").format(
+                name=name, size=declared / 2**20, limit=MAX_UNPACKED_BYTES / 2**20
+            )
         )
     return [(parts[0], info) for parts, info in files]
 
@@ -80,22 +90,32 @@ def _decode(data: bytes, side: int) -> Image.Image | None:
 def read_image_zip(path: str, side: int) -> tuple[torch.Tensor, torch.Tensor, tuple[str, ...], int]:
     """(images uint8 (N, C, side, side), labels (N,), class names, images skipped)."""
     if not path:
-        raise ValueError("no ZIP file chosen: upload a ZIP of class folders")
+        raise ValueError(_("no ZIP file chosen: upload a ZIP of class folders"))
     file = Path(path).expanduser()
     if not file.is_file():
-        raise ValueError(f"ZIP file not found: {file.name}")
+        raise ValueError(_("ZIP file not found: {name}").format(name=file.name))
     name = file.name
     try:
         archive = zipfile.ZipFile(file)
     except (zipfile.BadZipFile, OSError) as err:
-        raise ValueError(f"{name} is not a readable ZIP file ({err})") from None
+        raise ValueError(
+            _("{name} is not a readable ZIP file ({error})").format(name=name, error=err)
+        ) from None
     with archive:
         members = _members(archive, name)
-        classes = tuple(sorted({c for c, _ in members}))
+        classes = tuple(sorted({c for c, _info in members}))
         if len(classes) < 2:
-            raise ValueError(f"{name} has one class folder ({classes[0]}); at least 2 are needed")
+            raise ValueError(
+                _("{name} has one class folder ({folder}); at least 2 are needed").format(
+                    name=name, folder=classes[0]
+                )
+            )
         if len(classes) > MAX_CLASSES:
-            raise ValueError(f"{name} has {len(classes)} class folders; the limit is {MAX_CLASSES}")
+            raise ValueError(
+                _("{name} has {n} class folders; the limit is {limit}").format(
+                    name=name, n=len(classes), limit=MAX_CLASSES
+                )
+            )
         images, labels, skipped = [], [], 0
         for cls, info in members:
             try:
@@ -110,7 +130,9 @@ def read_image_zip(path: str, side: int) -> tuple[torch.Tensor, torch.Tensor, tu
             images.append(torch.frombuffer(bytearray(img.tobytes()), dtype=torch.uint8))
             labels.append(classes.index(cls))
     if not images:
-        raise ValueError(f"none of the {len(members):,} images in {name} could be read")
+        raise ValueError(
+            _("none of the {n:,} images in {name} could be read").format(n=len(members), name=name)
+        )
     x = torch.stack(images).view(-1, side, side, 3).permute(0, 3, 1, 2)
     if all(torch.equal(x[:, 0], x[:, c]) for c in (1, 2)):
         x = x[:, :1]  # every image is grey: one channel, like MNIST
@@ -118,8 +140,9 @@ def read_image_zip(path: str, side: int) -> tuple[torch.Tensor, torch.Tensor, tu
     few = [classes[i] for i in range(len(classes)) if counts[i] < MIN_PER_CLASS]
     if few:
         raise ValueError(
-            f"{name}: the class folder(s) {', '.join(few)} have fewer than {MIN_PER_CLASS} "
-            "readable images"
+            _("{name}: the class folder(s) {folders} have fewer than {n} readable images").format(
+                name=name, folders=", ".join(few), n=MIN_PER_CLASS
+            )
         )
     return x.contiguous(), torch.tensor(labels, dtype=torch.int64), classes, skipped
 
@@ -130,8 +153,10 @@ def load_image_zip(cfg: DataConfig, seed: int) -> DataBundle:
     x, y, classes, skipped = read_image_zip(cfg.path, side)
     if x.numel() > MAX_VALUES:
         raise ValueError(
-            f"{len(y):,} images at {side}x{side} are too much to train on this server; "
-            "choose a smaller image size or fewer images"
+            _(
+                "{n:,} images at {side}x{side} are too much to train on this server; choose a "
+                "smaller image size or fewer images"
+            ).format(n=len(y), side=side)
         )
     g = torch.Generator().manual_seed(seed)
     x_train, y_train, x_val, y_val = split(x, y, cfg.val_fraction, g)
@@ -152,10 +177,12 @@ def load_image_zip(cfg: DataConfig, seed: int) -> DataBundle:
 ENTRIES = (
     DatasetEntry(
         "image_zip",
-        "Your images (ZIP)",
-        "Pictures of your own: a ZIP file with one folder per class (cats/1.png, dogs/2.jpg). "
-        "Every image is scaled to a square of the chosen size; grey pictures stay one channel. "
-        "A few dozen per class is enough to see a CNN learn, and to see it overfit.",
+        N_("Your images (ZIP)"),
+        N_(
+            "Pictures of your own: a ZIP file with one folder per class (cats/1.png, dogs/2.jpg). "
+            "Every image is scaled to a square of the chosen size; grey pictures stay one channel. "
+            "A few dozen per class is enough to see a CNN learn, and to see it overfit."
+        ),
         load_image_zip,
         ("path", "image_size", "val_fraction"),
         "images",

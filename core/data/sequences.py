@@ -15,6 +15,7 @@ from functools import partial
 import torch
 
 from core.data.base import DataBundle, DataConfig, DatasetEntry, DataSpec, split
+from core.i18n import N_
 
 SYMBOLS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ#@"  # 64 printable ids
 SEP, BLANK = "|", "_"
@@ -95,49 +96,59 @@ SEQ_PARAMS = ("n_samples", "seq_len", "n_symbols", "val_fraction")
 ENTRIES = (
     DatasetEntry(
         "copy",
-        "Copy",
-        "Read a string of symbols, then write it out again after the | marker. "
-        "Easy for attention; a recurrent network must squeeze the whole string into its memory, "
-        "which gets hard as sequences grow.",
+        N_("Copy"),
+        N_(
+            "Read a string of symbols, then write it out again after the | marker. "
+            "Easy for attention; a recurrent network must squeeze the whole string into its memory, "
+            "which gets hard as sequences grow."
+        ),
         partial(load_seq2seq, "copy"),
         SEQ_PARAMS,
         "sequence",
     ),
     DatasetEntry(
         "reverse",
-        "Reverse",
-        "Read a string of symbols, then write it backwards after the | marker. "
-        "The first symbol to write is the last one read, so a recurrent network's memory helps, "
-        "while the first ones read are the hardest to recall.",
+        N_("Reverse"),
+        N_(
+            "Read a string of symbols, then write it backwards after the | marker. "
+            "The first symbol to write is the last one read, so a recurrent network's memory helps, "
+            "while the first ones read are the hardest to recall."
+        ),
         partial(load_seq2seq, "reverse"),
         SEQ_PARAMS,
         "sequence",
     ),
     DatasetEntry(
         "sort",
-        "Sort",
-        "Read a string of symbols, then write them in sorted order after the | marker. "
-        "The model has to count how often each symbol appeared, which needs more than memorizing.",
+        N_("Sort"),
+        N_(
+            "Read a string of symbols, then write them in sorted order after the | marker. "
+            "The model has to count how often each symbol appeared, which needs more than memorizing."
+        ),
         partial(load_seq2seq, "sort"),
         SEQ_PARAMS,
         "sequence",
     ),
     DatasetEntry(
         "parity",
-        "Parity",
-        "Given a string of bits, say whether the number of ones is odd. "
-        "Every bit matters and flipping any one flips the answer, so there are no partial clues: "
-        "famously hard for gradient descent on long strings.",
+        N_("Parity"),
+        N_(
+            "Given a string of bits, say whether the number of ones is odd. "
+            "Every bit matters and flipping any one flips the answer, so there are no partial clues: "
+            "famously hard for gradient descent on long strings."
+        ),
         load_parity,
         ("n_samples", "seq_len", "val_fraction"),
         "sequence",
     ),
     DatasetEntry(
         "sine_forecast",
-        "Sine forecasting",
-        "See a noisy stretch of a sine wave and predict the next few values. "
-        "Each wave has its own speed and phase, so the model must read them from the input; "
-        "a longer horizon is harder.",
+        N_("Sine forecasting"),
+        N_(
+            "See a noisy stretch of a sine wave and predict the next few values. "
+            "Each wave has its own speed and phase, so the model must read them from the input; "
+            "a longer horizon is harder."
+        ),
         load_sine_forecast,
         ("n_samples", "seq_len", "horizon", "noise", "val_fraction"),
         "sequence",

@@ -14,6 +14,7 @@ import pandas as pd
 import torch
 
 from core.data.base import DataBundle, DataConfig, DatasetEntry, DataSpec, split
+from core.i18n import N_, _
 
 MIN_ROWS = 10
 # Larger tables are refused with a message, not parsed for minutes in a shared server.
@@ -30,32 +31,44 @@ def _check_width(file: Path) -> None:
         header = f.readline(MAX_HEADER_BYTES + 1)
     if len(header) > MAX_HEADER_BYTES or header.count(b",") + 1 > MAX_COLUMNS:
         raise ValueError(
-            f"{file.name} has more than {MAX_COLUMNS:,} columns; keep the columns that matter"
+            _("{name} has more than {limit:,} columns; keep the columns that matter").format(
+                name=file.name, limit=MAX_COLUMNS
+            )
         )
 
 
 def read_csv(path: str) -> pd.DataFrame:
     """Read the CSV at `path`, turning every pandas/OS failure into a readable ValueError."""
     if not path:
-        raise ValueError("no CSV file chosen: set 'path' to a .csv file")
+        raise ValueError(_("no CSV file chosen: set 'path' to a .csv file"))
     file = Path(path).expanduser()
     if not file.is_file():
-        raise ValueError(f"CSV file not found: {file}")
+        raise ValueError(_("CSV file not found: {file}").format(file=file))
     _check_width(file)
     try:
         frame = pd.read_csv(file, nrows=MAX_ROWS + 1)  # never parse more than can be used
     except pd.errors.EmptyDataError as err:
-        raise ValueError(f"the CSV file {file.name} is empty") from err
+        raise ValueError(_("the CSV file {name} is empty").format(name=file.name)) from err
     except pd.errors.ParserError as err:
-        raise ValueError(f"could not parse {file.name} as CSV: {err}".strip()) from err
+        raise ValueError(
+            _("could not parse {name} as CSV: {error}").format(name=file.name, error=err).strip()
+        ) from err
     except UnicodeDecodeError as err:
-        raise ValueError(f"{file.name} is not UTF-8 text, so it cannot be read as CSV") from err
+        raise ValueError(
+            _("{name} is not UTF-8 text, so it cannot be read as CSV").format(name=file.name)
+        ) from err
     if len(frame) > MAX_ROWS:
         raise ValueError(
-            f"{file.name} has more than {MAX_ROWS:,} rows; use a sample of at most {MAX_ROWS:,}"
+            _("{name} has more than {limit:,} rows; use a sample of at most {limit:,}").format(
+                name=file.name, limit=MAX_ROWS
+            )
         )
     if len(frame) < MIN_ROWS:
-        raise ValueError(f"{file.name} has {len(frame)} data rows; at least {MIN_ROWS} are needed")
+        raise ValueError(
+            _("{name} has {n} data rows; at least {min} are needed").format(
+                name=file.name, n=len(frame), min=MIN_ROWS
+            )
+        )
     return frame
 
 
@@ -129,8 +142,10 @@ def fit_encoder(frame: pd.DataFrame, train_rows: np.ndarray) -> TableEncoder:
         levels = sorted(labels.unique())
         if len(levels) > MAX_LEVELS:
             raise ValueError(
-                f"column {col!r} has {len(levels)} different values (more than {MAX_LEVELS}); "
-                "it looks like an id or free text, drop it from the CSV"
+                _(
+                    "column {column} has {n} different values (more than {limit}); it looks "
+                    "like an id or free text, drop it from the CSV"
+                ).format(column=repr(col), n=len(levels), limit=MAX_LEVELS)
             )
         codes.append(ColumnCode(str(col), False, levels=tuple(levels)))
     return TableEncoder(tuple(codes))
@@ -141,16 +156,30 @@ def split_target(frame: pd.DataFrame, name: str) -> tuple[pd.DataFrame, pd.Serie
     name = name or str(frame.columns[-1])
     if name not in frame.columns:
         raise ValueError(
-            f"target column {name!r} not found; columns are {list(map(str, frame.columns))}"
+            _("target column {column} not found; columns are {columns}").format(
+                column=repr(name), columns=list(map(str, frame.columns))
+            )
         )
     frame = frame[frame[name].notna()].reset_index(drop=True)
     if len(frame) < MIN_ROWS:
-        raise ValueError(f"only {len(frame)} rows have a value for {name!r}; need {MIN_ROWS}")
+        raise ValueError(
+            _("only {n} rows have a value for {column}; need {min}").format(
+                n=len(frame), column=repr(name), min=MIN_ROWS
+            )
+        )
     features = frame.drop(columns=[name])
     if features.shape[1] == 0:
-        raise ValueError(f"no feature columns left: the CSV only has the target {name!r}")
+        raise ValueError(
+            _("no feature columns left: the CSV only has the target {column}").format(
+                column=repr(name)
+            )
+        )
     if frame[name].nunique() < 2:
-        raise ValueError(f"target column {name!r} has a single value; nothing to predict")
+        raise ValueError(
+            _("target column {column} has a single value; nothing to predict").format(
+                column=repr(name)
+            )
+        )
     return features, frame[name]
 
 
@@ -179,7 +208,7 @@ def load_csv(cfg: DataConfig, seed: int) -> DataBundle:
     features, target = split_target(frame, cfg.target)
     g = torch.Generator().manual_seed(seed)
     rows = torch.arange(len(target))
-    train_rows, _, val_rows, _ = split(rows, rows, cfg.val_fraction, g)
+    train_rows, _same, val_rows, _same_val = split(rows, rows, cfg.val_fraction, g)
     encoder = fit_encoder(features, train_rows.numpy())
     columns = encoder.names
     x = torch.from_numpy(encoder.encode(features.rename(columns=str)))  # (N, F)
@@ -204,10 +233,12 @@ def load_csv(cfg: DataConfig, seed: int) -> DataBundle:
 ENTRIES = (
     DatasetEntry(
         "csv",
-        "Your CSV file",
-        "A table of your own: each row is an example, one column is the answer to predict. "
-        "Numbers are standardized and text columns become one-hot switches; how hard it is "
-        "depends entirely on how much the other columns reveal about the target.",
+        N_("Your CSV file"),
+        N_(
+            "A table of your own: each row is an example, one column is the answer to predict. "
+            "Numbers are standardized and text columns become one-hot switches; how hard it is "
+            "depends entirely on how much the other columns reveal about the target."
+        ),
         load_csv,
         ("path", "target", "val_fraction"),
         "tabular",

@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from core.data.base import DataBundle, DataConfig, DatasetEntry, DataSpec
+from core.i18n import N_, _
 
 CORPUS_PATH = Path(__file__).resolve().parents[2] / "assets" / "corpus.txt"
 # A fixed alphabet shared by every text model that asks for it: newline and printable ASCII.
@@ -39,11 +40,13 @@ def read_text(cfg: DataConfig) -> str:
     else:
         path = Path(cfg.path).expanduser() if cfg.path else CORPUS_PATH
         if not path.is_file():
-            raise ValueError(f"text file not found: {path}")
+            raise ValueError(_("text file not found: {path}").format(path=path))
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as err:
-            raise ValueError(f"{path} is not UTF-8 text ({err})") from err
+            raise ValueError(
+                _("{path} is not UTF-8 text ({error})").format(path=path, error=err)
+            ) from err
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -59,9 +62,11 @@ def split_point(n_chars: int, seq_len: int, val_fraction: float) -> int:
     need = seq_len + 1
     if n_chars < 2 * need:
         raise ValueError(
-            f"the text has {n_chars} characters; seq_len={seq_len} needs at least {2 * need} "
-            f"(one training and one validation window of {need}). Use a longer text or a "
-            "smaller seq_len."
+            _(
+                "the text has {n} characters; seq_len={seq_len} needs at least {least} (one "
+                "training and one validation window of {need}). Use a longer text or a smaller "
+                "seq_len."
+            ).format(n=n_chars, seq_len=seq_len, least=2 * need, need=need)
         )
     return min(max(need, round(n_chars * (1 - val_fraction))), n_chars - need)
 
@@ -77,7 +82,7 @@ def load_text(cfg: DataConfig, seed: int) -> DataBundle:
     """x (B, T) character ids and y (B, T) = the next character at every position."""
     text = read_text(cfg)
     if not text.strip():
-        raise ValueError("the text is empty; paste some text, pick a .txt file, or clear both")
+        raise ValueError(_("the text is empty; paste some text, pick a .txt file, or clear both"))
     t = cfg.seq_len
     cut = split_point(len(text), t, cfg.val_fraction)
     vocab, text = vocabulary_for(text, cfg.vocabulary)
@@ -119,10 +124,12 @@ def load_text(cfg: DataConfig, seed: int) -> DataBundle:
 ENTRIES = (
     DatasetEntry(
         "text",
-        "Character-level text",
-        "Predict the next character of English prose, one letter at a time (or of your own text). "
-        "Guessing from letter frequencies alone gives the unigram entropy; beating it means the "
-        "model has learned spelling and words from context.",
+        N_("Character-level text"),
+        N_(
+            "Predict the next character of English prose, one letter at a time (or of your own text). "
+            "Guessing from letter frequencies alone gives the unigram entropy; beating it means the "
+            "model has learned spelling and words from context."
+        ),
         load_text,
         ("n_samples", "seq_len", "val_fraction", "text", "path", "vocabulary"),
         "text",

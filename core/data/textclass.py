@@ -15,6 +15,7 @@ import torch
 from core.data.base import DataBundle, DataConfig, DatasetEntry, DataSpec, split
 from core.data.tabular import MIN_ROWS, read_csv
 from core.data.text import UNKNOWN, vocabulary_for
+from core.i18n import N_, _
 
 EXAMPLE_PATH = Path(__file__).resolve().parents[2] / "assets" / "sentiment.csv"
 MAX_CLASSES = 50
@@ -27,14 +28,26 @@ def _columns(frame: pd.DataFrame, cfg: DataConfig) -> tuple[str, str]:
     frame.columns = columns
     label = cfg.target or columns[-1]
     if label not in columns:
-        raise ValueError(f"label column {label!r} not found; columns are {columns}")
+        raise ValueError(
+            _("label column {column} not found; columns are {columns}").format(
+                column=repr(label), columns=columns
+            )
+        )
     if cfg.text_column:
         if cfg.text_column not in columns:
-            raise ValueError(f"text column {cfg.text_column!r} not found; columns are {columns}")
+            raise ValueError(
+                _("text column {column} not found; columns are {columns}").format(
+                    column=repr(cfg.text_column), columns=columns
+                )
+            )
         return cfg.text_column, label
     texts = [c for c in columns if c != label and not pd.api.types.is_numeric_dtype(frame[c])]
     if not texts:
-        raise ValueError(f"no text column besides the label {label!r}; columns are {columns}")
+        raise ValueError(
+            _("no text column besides the label {column}; columns are {columns}").format(
+                column=repr(label), columns=columns
+            )
+        )
     return texts[0], label
 
 
@@ -49,7 +62,7 @@ class TextEncoder:
     def encode(self, texts: list[str]) -> torch.Tensor:
         rows = []
         for text in texts:
-            _, text = vocabulary_for(text, self.kind) if self.kind == "ascii" else (None, text)
+            _vocab, text = vocabulary_for(text, self.kind) if self.kind == "ascii" else (None, text)
             ids = [self.stoi.get(ch, self.unknown) for ch in text[: self.seq_len]]
             rows.append([self.stoi[PAD]] * (self.seq_len - len(ids)) + ids)
         return torch.tensor(rows, dtype=torch.int64)
@@ -60,20 +73,25 @@ def load_text_classes(cfg: DataConfig, seed: int) -> DataBundle:
     text_col, label_col = _columns(frame, cfg)
     frame = frame[frame[text_col].notna() & frame[label_col].notna()].reset_index(drop=True)
     if len(frame) < MIN_ROWS:
-        raise ValueError(f"only {len(frame)} rows have both a text and a label; need {MIN_ROWS}")
+        raise ValueError(
+            _("only {n} rows have both a text and a label; need {min}").format(
+                n=len(frame), min=MIN_ROWS
+            )
+        )
     texts = [str(t).replace("\r\n", "\n") for t in frame[text_col]]
     labels = frame[label_col].astype(str)
     classes = tuple(sorted(labels.unique()))
     if not 2 <= len(classes) <= MAX_CLASSES:
         raise ValueError(
-            f"the label column {label_col!r} has {len(classes)} different values; "
-            f"need 2 to {MAX_CLASSES}"
+            _("the label column {column} has {n} different values; need 2 to {limit}").format(
+                column=repr(label_col), n=len(classes), limit=MAX_CLASSES
+            )
         )
     g = torch.Generator().manual_seed(seed)
     rows = torch.arange(len(texts))
-    train_rows, _, val_rows, _ = split(rows, rows, cfg.val_fraction, g)
+    train_rows, _same, val_rows, _same_val = split(rows, rows, cfg.val_fraction, g)
     if cfg.vocabulary == "ascii":
-        vocab, _ = vocabulary_for("", "ascii")
+        vocab, _text = vocabulary_for("", "ascii")
     else:
         seen = "".join(texts[i] for i in train_rows.tolist())
         vocab = tuple(sorted(set(seen) | {PAD, UNKNOWN}))
@@ -98,10 +116,12 @@ def load_text_classes(cfg: DataConfig, seed: int) -> DataBundle:
 ENTRIES = (
     DatasetEntry(
         "text_classes",
-        "Labelled texts (CSV)",
-        "Sort short texts into classes, e.g. reviews into positive and negative. Without an "
-        "upload it uses 400 short reviews written for this lab; upload a CSV with a text column "
-        "and a label column to use your own. A recurrent network reads each text letter by letter.",
+        N_("Labelled texts (CSV)"),
+        N_(
+            "Sort short texts into classes, e.g. reviews into positive and negative. Without an "
+            "upload it uses 400 short reviews written for this lab; upload a CSV with a text column "
+            "and a label column to use your own. A recurrent network reads each text letter by letter."
+        ),
         load_text_classes,
         ("path", "text_column", "target", "seq_len", "vocabulary", "val_fraction"),
         "text",

@@ -14,6 +14,7 @@ import torch
 
 from core.data.base import DataBundle, DataConfig, DatasetEntry, DataSpec, split
 from core.data.features import check_features, feature_names, make_featurizer
+from core.i18n import N_
 
 TOY_PARAMS = ("n_samples", "noise", "val_fraction", "features")
 
@@ -184,56 +185,70 @@ def _classifier(
 ENTRIES = (
     _classifier(
         "circle",
-        "Circle",
+        N_("Circle"),
         make_circle,
-        "Points inside a disc belong to one class, points on a ring around it to the other. "
-        "A straight line cannot separate them, but one hidden layer (or the x2 and y2 features) "
-        "can.",
+        N_(
+            "Points inside a disc belong to one class, points on a ring around it to the other. "
+            "A straight line cannot separate them, but one hidden layer (or the x2 and y2 features) "
+            "can."
+        ),
     ),
     _classifier(
         "xor",
         "XOR",
         make_xor,
-        "The class depends on whether x and y have the same sign, the classic XOR puzzle. "
-        "No single straight line works; a small hidden layer or the xy feature solves it.",
+        N_(
+            "The class depends on whether x and y have the same sign, the classic XOR puzzle. "
+            "No single straight line works; a small hidden layer or the xy feature solves it."
+        ),
     ),
     _classifier(
         "blobs",
-        "Gaussian blobs",
+        N_("Gaussian blobs"),
         make_blobs,
-        "Round clouds of points, one per class, placed around a circle. "
-        "Easy: even a linear model separates them, until the noise makes the clouds overlap.",
+        N_(
+            "Round clouds of points, one per class, placed around a circle. "
+            "Easy: even a linear model separates them, until the noise makes the clouds overlap."
+        ),
         multiclass=True,
     ),
     _classifier(
         "spiral",
-        "Spiral",
+        N_("Spiral"),
         make_spiral,
-        "Two arms of points winding around each other. "
-        "A linear model fails completely; a network needs several hidden units to follow the "
-        "curls.",
+        N_(
+            "Two arms of points winding around each other. "
+            "A linear model fails completely; a network needs several hidden units to follow the "
+            "curls."
+        ),
     ),
     _classifier(
         "moons",
-        "Two moons",
+        N_("Two moons"),
         make_moons,
-        "Two interlocking half circles. "
-        "The boundary between them is a gentle S-curve that a small hidden layer learns quickly.",
+        N_(
+            "Two interlocking half circles. "
+            "The boundary between them is a gentle S-curve that a small hidden layer learns quickly."
+        ),
     ),
     DatasetEntry(
         "sine",
-        "Sine curve",
-        "Regression in one dimension: predict y = sin(x) from noisy samples over two full waves. "
-        "A linear model only draws a straight line; a hidden layer learns to bend it.",
+        N_("Sine curve"),
+        N_(
+            "Regression in one dimension: predict y = sin(x) from noisy samples over two full waves. "
+            "A linear model only draws a straight line; a hidden layer learns to bend it."
+        ),
         load_sine,
         ("n_samples", "noise", "val_fraction"),
         "toy",
     ),
     DatasetEntry(
         "plane",
-        "Tilted plane",
-        "Regression in two dimensions: the target is a*x + b*y plus noise. "
-        "A single linear layer fits it exactly, so it shows what a perfect fit looks like.",
+        N_("Tilted plane"),
+        N_(
+            "Regression in two dimensions: the target is a*x + b*y plus noise. "
+            "A single linear layer fits it exactly, so it shows what a perfect fit looks like."
+        ),
         load_plane,
         TOY_PARAMS,
         "toy",

@@ -23,6 +23,7 @@ from core.data.base import (
     DataSpec,
     keep_classes,
 )
+from core.i18n import N_, _
 
 IDX_FILES = (
     "train-images-idx3-ubyte",
@@ -85,13 +86,22 @@ def _missing(source: ImageSource, folder: Path) -> list[str]:
 
 
 def _missing_message(source: ImageSource, folder: Path, missing: list[str]) -> str:
-    gz = " (each may also end in .gz)" if source.files == IDX_FILES else ""
-    which = "" if len(missing) == len(source.files) else f" Missing: {', '.join(missing)}."
-    return (
-        f"{source.title} files not found. Expected in the folder {folder}: "
-        f"{', '.join(source.files)}{gz}.{which} Either turn on 'download' (needs internet) "
-        "or copy the files into that folder."
+    files = ", ".join(source.files)
+    if source.files == IDX_FILES:
+        files = _("{files} (each may also end in .gz)").format(files=files)
+    text = _("{title} files not found. Expected in the folder {folder}: {files}.").format(
+        title=source.title, folder=folder, files=files
     )
+    if len(missing) != len(source.files):
+        text = _then(text, _("Missing: {files}.").format(files=", ".join(missing)))
+    return _then(
+        text, _("Either turn on 'download' (needs internet) or copy the files into that folder.")
+    )
+
+
+def _then(sentence: str, following: str) -> str:
+    """Two sentences in a row (a space between them in English, none in Chinese)."""
+    return _("{sentence} {following}").format(sentence=sentence, following=following)
 
 
 def _gunzip(folder: Path, files: tuple[str, ...]) -> None:
@@ -135,8 +145,12 @@ def _read(source: ImageSource, cfg: DataConfig) -> tuple[tuple, tuple]:
             cls(str(root), train=True, download=True)
         except Exception as err:  # network errors come in many types; report them all the same way
             raise DatasetMissingError(
-                f"Downloading {source.title} into {folder} failed ({err}). Check the internet "
-                f"connection, or copy the files {', '.join(source.files)} into {folder}."
+                _(
+                    "Downloading {title} into {folder} failed ({error}). Check the internet "
+                    "connection, or copy the files {files} into {folder}."
+                ).format(
+                    title=source.title, folder=folder, error=err, files=", ".join(source.files)
+                )
             ) from err
     missing = _missing(source, folder)
     if missing:
@@ -149,8 +163,10 @@ def _read(source: ImageSource, cfg: DataConfig) -> tuple[tuple, tuple]:
     except Exception as err:  # noqa: BLE001 - a damaged file fails in torchvision in many ways
         reason = f"{type(err).__name__}: {err}" if isinstance(err, (KeyError, TypeError)) else err
         raise ValueError(
-            f"could not read {source.title} files in {folder}: they are damaged or not in the "
-            f"expected format ({reason}). Replace them with an original copy of {source.title}."
+            _(
+                "could not read {title} files in {folder}: they are damaged or not in the "
+                "expected format ({reason}). Replace them with an original copy of {title}."
+            ).format(title=source.title, folder=folder, reason=reason)
         ) from err
 
 
@@ -165,7 +181,7 @@ def load_images(name: str, cfg: DataConfig, seed: int) -> DataBundle:
     source = SOURCES[name]
     (train_x, train_y), (test_x, test_y) = _read(source, cfg)
     train_x, train_y, names = keep_classes(train_x, train_y, source.class_names, cfg.classes)
-    test_x, test_y, _ = keep_classes(test_x, test_y, source.class_names, cfg.classes)
+    test_x, test_y, _names = keep_classes(test_x, test_y, source.class_names, cfg.classes)
     g = torch.Generator().manual_seed(seed)
     n_val = min(max(1, round(cfg.n_samples * cfg.val_fraction)), len(test_y))
     train_idx = torch.randperm(len(train_y), generator=g)[: cfg.n_samples]
@@ -193,17 +209,23 @@ def _entry(name: str, description: str) -> DatasetEntry:
 ENTRIES = (
     _entry(
         "mnist",
-        "70,000 handwritten digits at 28x28 pixels, the classic first benchmark of deep learning. "
-        "A plain MLP passes 97%, a small CNN 99%. Needs the MNIST files in the data folder.",
+        N_(
+            "70,000 handwritten digits at 28x28 pixels, the classic first benchmark of deep learning. "
+            "A plain MLP passes 97%, a small CNN 99%. Needs the MNIST files in the data folder."
+        ),
     ),
     _entry(
         "fashion_mnist",
-        "Photos of clothes (shirts, shoes, bags) in MNIST's 28x28 grey format, 10 classes. "
-        "Harder than digits: shirts, pullovers and coats look alike, so 90% is already good.",
+        N_(
+            "Photos of clothes (shirts, shoes, bags) in MNIST's 28x28 grey format, 10 classes. "
+            "Harder than digits: shirts, pullovers and coats look alike, so 90% is already good."
+        ),
     ),
     _entry(
         "cifar10",
-        "60,000 tiny 32x32 colour photos of planes, cars, animals and ships in 10 classes. "
-        "Much harder than digits: MLPs stall near 50%, convolutional networks do far better.",
+        N_(
+            "60,000 tiny 32x32 colour photos of planes, cars, animals and ships in 10 classes. "
+            "Much harder than digits: MLPs stall near 50%, convolutional networks do far better."
+        ),
     ),
 )

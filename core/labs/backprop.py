@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Literal
 
+from core.i18n import N_, _
 from core.labs.graph import Graph, Node, Trace, trace
 from core.validation import check_ranges
 
@@ -23,7 +24,7 @@ MAX_STEPS = 5000  # replaying more SGD steps than this on every rerun would get 
 class NetConfig:
     """The network's shape, activation, loss, initial-weight seed and learning rate."""
 
-    n_inputs: int = field(default=2, metadata={"min": 2, "max": 3, "help": "Input features."})
+    n_inputs: int = field(default=2, metadata={"min": 2, "max": 3, "help": N_("Input features.")})
     hidden: tuple[int, ...] = field(
         default=(2,),
         metadata={
@@ -31,17 +32,17 @@ class NetConfig:
             "max": 4,
             "min_len": 1,
             "max_len": 2,
-            "help": "Units per hidden layer: one or two layers of 2-4 units, e.g. 2 or 3, 2.",
+            "help": N_("Units per hidden layer: one or two layers of 2-4 units, e.g. 2 or 3, 2."),
         },
     )
-    activation: Activation = field(default="sigmoid", metadata={"help": "Hidden activation."})
+    activation: Activation = field(default="sigmoid", metadata={"help": N_("Hidden activation.")})
     loss: LossName = field(
         default="mse",
-        metadata={"help": "mse: linear output, (ŷ − y)². bce: sigmoid output, cross-entropy."},
+        metadata={"help": N_("mse: linear output, (ŷ − y)². bce: sigmoid output, cross-entropy.")},
     )
-    seed: int = field(default=0, metadata={"min": 0, "max": 9999, "help": "Initial weights."})
+    seed: int = field(default=0, metadata={"min": 0, "max": 9999, "help": N_("Initial weights.")})
     lr: float = field(
-        default=0.05, metadata={"min": 1e-3, "max": 10.0, "log": True, "help": "SGD step size."}
+        default=0.05, metadata={"min": 1e-3, "max": 10.0, "log": True, "help": N_("SGD step size.")}
     )
 
 
@@ -87,13 +88,25 @@ def validate(cfg: NetConfig, example: Example) -> None:
     """Raise ValueError naming the first setting or example value that is out of range."""
     check_ranges(cfg)
     if not 1 <= len(cfg.hidden) <= 2 or any(not 2 <= h <= 4 for h in cfg.hidden):
-        raise ValueError(f"hidden={cfg.hidden}: use one or two layers of 2-4 units")
+        raise ValueError(
+            _("hidden={hidden}: use one or two layers of 2-4 units").format(hidden=cfg.hidden)
+        )
     if len(example.inputs) != cfg.n_inputs:
-        raise ValueError(f"the example has {len(example.inputs)} inputs, the net {cfg.n_inputs}")
+        raise ValueError(
+            _("the example has {given} inputs, the net {wanted}").format(
+                given=len(example.inputs), wanted=cfg.n_inputs
+            )
+        )
     if not all(math.isfinite(v) for v in (*example.inputs, example.target)):
-        raise ValueError(f"example values must be finite numbers, got {example}")
+        raise ValueError(
+            _("example values must be finite numbers, got {example}").format(example=example)
+        )
     if cfg.loss == "bce" and not 0.0 <= example.target <= 1.0:
-        raise ValueError(f"binary cross-entropy needs a target in [0, 1], got {example.target}")
+        raise ValueError(
+            _("binary cross-entropy needs a target in [0, 1], got {target}").format(
+                target=example.target
+            )
+        )
 
 
 def layer_sizes(cfg: NetConfig) -> list[int]:
@@ -110,11 +123,11 @@ def init_weights(cfg: NetConfig) -> Weights:
         bound = math.sqrt(6.0 / (fan_in + fan_out))
         w.append(
             tuple(
-                tuple(round(rng.uniform(-bound, bound), 2) for _ in range(fan_in))
-                for _ in range(fan_out)
+                tuple(round(rng.uniform(-bound, bound), 2) for _i in range(fan_in))
+                for _j in range(fan_out)
             )
         )
-        b.append(tuple(round(rng.uniform(-0.5, 0.5), 2) for _ in range(fan_out)))
+        b.append(tuple(round(rng.uniform(-0.5, 0.5), 2) for _j in range(fan_out)))
     return Weights(tuple(w), tuple(b))
 
 
@@ -186,7 +199,7 @@ def run_lab(cfg: NetConfig, example: Example, steps: int = 0) -> LabState:
     if not 0 <= steps <= MAX_STEPS:
         raise ValueError(f"steps={steps} is outside the allowed range [0, {MAX_STEPS}]")
     weights, losses, updates = init_weights(cfg), [], ()
-    for _ in range(steps):
+    for _step in range(steps):
         graph = build_graph(cfg, weights, example)
         t = trace(graph)
         losses.append(t.loss)

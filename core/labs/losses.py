@@ -14,6 +14,8 @@ from typing import Literal
 import torch
 import torch.nn.functional as F
 
+from core.i18n import N_
+
 Kind = Literal["regression", "classification"]
 FIT_STEPS = 400
 FIT_LR = 0.1
@@ -39,18 +41,18 @@ def _hinge(score: torch.Tensor, y: torch.Tensor, delta: float) -> torch.Tensor:
 
 
 LOSSES: dict[str, LossSpec] = {
-    "mse": LossSpec("MSE", "regression", lambda p, t, d: F.mse_loss(p, t, reduction="none")),
-    "mae": LossSpec("MAE", "regression", lambda p, t, d: F.l1_loss(p, t, reduction="none")),
+    "mse": LossSpec(N_("MSE"), "regression", lambda p, t, d: F.mse_loss(p, t, reduction="none")),
+    "mae": LossSpec(N_("MAE"), "regression", lambda p, t, d: F.l1_loss(p, t, reduction="none")),
     "huber": LossSpec(
-        "Huber", "regression", lambda p, t, d: F.huber_loss(p, t, reduction="none", delta=d)
+        N_("Huber"), "regression", lambda p, t, d: F.huber_loss(p, t, reduction="none", delta=d)
     ),
-    "cross_entropy": LossSpec("Cross-entropy (2 classes)", "classification", _two_class_ce),
+    "cross_entropy": LossSpec(N_("Cross-entropy (2 classes)"), "classification", _two_class_ce),
     "bce": LossSpec(
-        "BCE on sigmoid(score)",
+        N_("BCE on sigmoid(score)"),
         "classification",
         lambda s, y, d: F.binary_cross_entropy(torch.sigmoid(s), y, reduction="none"),
     ),
-    "hinge": LossSpec("Hinge", "classification", _hinge),
+    "hinge": LossSpec(N_("Hinge"), "classification", _hinge),
 }
 
 

@@ -13,6 +13,7 @@ from typing import Literal
 
 import torch
 
+from core.i18n import N_
 from core.validation import check_ranges
 
 SurfaceName = Literal["bowl", "rosenbrock", "beale", "saddle", "bumpy"]
@@ -23,14 +24,14 @@ Fn = Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]
 class SurfaceConfig:
     """Which surface, and the bowl's condition number (ratio of its steepest to flattest curvature)."""
 
-    name: SurfaceName = field(default="bowl", metadata={"help": "The loss landscape."})
+    name: SurfaceName = field(default="bowl", metadata={"help": N_("The loss landscape.")})
     condition: float = field(
         default=10.0,
         metadata={
             "min": 1.0,
             "max": 1000.0,
             "log": True,
-            "help": "Bowl only: how much steeper y is than x (the Hessian's condition number).",
+            "help": N_("Bowl only: how much steeper y is than x (the Hessian's condition number)."),
         },
     )
 
@@ -71,16 +72,18 @@ def _bumpy(x: torch.Tensor, y: torch.Tensor, condition: float) -> torch.Tensor:
 
 
 SURFACES: dict[str, Surface] = {
-    "bowl": Surface("Quadratic bowl", _bowl, (-2.0, 2.0), (-2.0, 2.0), (-1.8, 1.2), ((0, 0),), 0.0),
-    "rosenbrock": Surface(
-        "Rosenbrock", _rosenbrock, (-2.0, 2.0), (-1.0, 3.0), (-1.2, 1.0), ((1, 1),), 0.0
+    "bowl": Surface(
+        N_("Quadratic bowl"), _bowl, (-2.0, 2.0), (-2.0, 2.0), (-1.8, 1.2), ((0, 0),), 0.0
     ),
-    "beale": Surface("Beale", _beale, (-4.5, 4.5), (-4.5, 4.5), (1.0, 1.5), ((3, 0.5),), 0.0),
+    "rosenbrock": Surface(
+        N_("Rosenbrock"), _rosenbrock, (-2.0, 2.0), (-1.0, 3.0), (-1.2, 1.0), ((1, 1),), 0.0
+    ),
+    "beale": Surface(N_("Beale"), _beale, (-4.5, 4.5), (-4.5, 4.5), (1.0, 1.5), ((3, 0.5),), 0.0),
     "saddle": Surface(
-        "Saddle", _saddle, (-2.0, 2.0), (-2.0, 2.0), (-1.8, 0.01), ((0, 1), (0, -1)), -0.25
+        N_("Saddle"), _saddle, (-2.0, 2.0), (-2.0, 2.0), (-1.8, 0.01), ((0, 1), (0, -1)), -0.25
     ),
     "bumpy": Surface(
-        "Bumpy bowl (many minima)", _bumpy, (-4.0, 4.0), (-4.0, 4.0), (3.3, 2.6), ((0, 0),), 0.0
+        N_("Bumpy bowl (many minima)"), _bumpy, (-4.0, 4.0), (-4.0, 4.0), (3.3, 2.6), ((0, 0),), 0.0
     ),
 }
 

@@ -12,6 +12,7 @@ import torch
 import torch.nn as nn
 
 from core.data.base import DataSpec
+from core.i18n import _
 from core.models.base import ModelConfig
 from core.models.cnn import CNNConfig, ResNetConfig
 from core.models.init import init_weights
@@ -33,7 +34,11 @@ MODELS: Mapping[str, type[ModelConfig]] = MappingProxyType(
 def default_config(kind: str) -> ModelConfig:
     """The registry's config for `kind` with every field at its default."""
     if kind not in MODELS:
-        raise ValueError(f"unknown model kind {kind!r}; choose one of {sorted(MODELS)}")
+        raise ValueError(
+            _("unknown model kind {kind}; choose one of {choices}").format(
+                kind=repr(kind), choices=sorted(MODELS)
+            )
+        )
     return MODELS[kind]()
 
 

@@ -12,6 +12,7 @@ from typing import ClassVar
 import torch.nn as nn
 
 from core.data.base import DataSpec
+from core.i18n import _
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,11 @@ class ModelConfig:
         from core.models import MODELS
 
         if kind not in MODELS:
-            raise ValueError(f"unknown model kind {kind!r}; choose one of {sorted(MODELS)}")
+            raise ValueError(
+                _("unknown model kind {kind}; choose one of {choices}").format(
+                    kind=repr(kind), choices=sorted(MODELS)
+                )
+            )
         return MODELS[kind]
 
     def check(self, spec: DataSpec) -> None:

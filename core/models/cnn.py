@@ -13,6 +13,7 @@ import torch
 import torch.nn as nn
 
 from core.data.base import DataSpec
+from core.i18n import N_, _
 from core.models.layers import (
     Activation,
     CheckedConfig,
@@ -22,7 +23,7 @@ from core.models.layers import (
     require_input,
 )
 
-_IMAGES_ONLY = "convolutions slide a small window over the rows and columns of a picture."
+_IMAGES_ONLY = N_("convolutions slide a small window over the rows and columns of a picture.")
 
 
 @dataclass(frozen=True)
@@ -30,52 +31,113 @@ class CNNConfig(CheckedConfig):
     """Conv blocks (conv -> [BatchNorm] -> activation -> [pool] -> [dropout]) then a dense head."""
 
     kind: ClassVar[str] = "cnn"
-    title: ClassVar[str] = "CNN (convolutional)"
+    title: ClassVar[str] = N_("CNN (convolutional)")
 
     channels: tuple[int, ...] = field(
         default=(16, 32),
-        metadata={"min": 1, "max": 512, "min_len": 1, "max_len": 6, "help": "Filters per block."},
+        metadata={
+            "min": 1,
+            "max": 512,
+            "min_len": 1,
+            "max_len": 6,
+            "label": N_("Channels"),
+            "help": N_("Filters per block."),
+        },
     )
     kernel_size: int = field(
-        default=3, metadata={"min": 1, "max": 7, "help": "Width of each filter in pixels."}
+        default=3,
+        metadata={
+            "min": 1,
+            "max": 7,
+            "label": N_("Kernel size"),
+            "help": N_("Width of each filter in pixels."),
+        },
     )
     stride: int = field(
-        default=1, metadata={"min": 1, "max": 3, "help": "Pixels the filter moves per step."}
+        default=1,
+        metadata={
+            "min": 1,
+            "max": 3,
+            "label": N_("Stride"),
+            "help": N_("Pixels the filter moves per step."),
+        },
     )
     padding: int = field(
-        default=1, metadata={"min": 0, "max": 3, "help": "Zero pixels added around the border."}
+        default=1,
+        metadata={
+            "min": 0,
+            "max": 3,
+            "label": N_("Padding"),
+            "help": N_("Zero pixels added around the border."),
+        },
     )
     pool: Literal["max", "avg", "none"] = field(
-        default="max", metadata={"help": "Halve the image after each block (max or average)."}
+        default="max",
+        metadata={
+            "label": N_("Pool"),
+            "help": N_("Halve the image after each block (max or average)."),
+            "options": {
+                "max": N_("max pooling"),
+                "avg": N_("average pooling"),
+                "none": N_("no pooling"),
+            },
+        },
     )
     batch_norm: bool = field(
-        default=False, metadata={"help": "Normalise each block's output over the batch."}
+        default=False,
+        metadata={
+            "label": N_("Batch norm"),
+            "help": N_("Normalise each block's output over the batch."),
+        },
     )
     dropout: float = field(
         default=0.0,
-        metadata={"min": 0.0, "max": 0.9, "help": "Share of activations switched off in training."},
+        metadata={
+            "min": 0.0,
+            "max": 0.9,
+            "label": N_("Dropout"),
+            "help": N_("Share of activations switched off in training."),
+        },
     )
-    activation: Activation = field(default="relu", metadata={"help": "Non-linearity after convs."})
+    activation: Activation = field(
+        default="relu",
+        metadata={"label": N_("Activation"), "help": N_("Non-linearity after convs.")},
+    )
     head_hidden: int = field(
         default=64,
-        metadata={"min": 0, "max": 1024, "help": "Dense layer before the output (0 = none)."},
+        metadata={
+            "min": 0,
+            "max": 1024,
+            "label": N_("Head hidden"),
+            "help": N_("Dense layer before the output (0 = none)."),
+        },
     )
     init: InitScheme = field(
-        default="default", metadata={"help": "How the weights start before training."}
+        default="default",
+        metadata={"label": N_("Init"), "help": N_("How the weights start before training.")},
     )
 
     def block_shapes(self, spec: DataSpec) -> list[tuple[int, int, bool]]:
         """(height, width, pooled) after each block; ValueError if the image gets too small."""
-        _, h, w = spec.input_shape
+        _channels, h, w = spec.input_shape
         shapes = []
         for i in range(len(self.channels)):
             h = (h + 2 * self.padding - self.kernel_size) // self.stride + 1
             w = (w + 2 * self.padding - self.kernel_size) // self.stride + 1
             if h < 1 or w < 1:
                 raise ValueError(
-                    f"conv block {i + 1} shrinks the {spec.input_shape[1]}x{spec.input_shape[2]} "
-                    f"image to nothing (kernel_size={self.kernel_size}, stride={self.stride}, "
-                    f"padding={self.padding}); use fewer blocks, a smaller kernel or more padding"
+                    _(
+                        "conv block {block} shrinks the {height}x{width} image to nothing "
+                        "(kernel_size={kernel_size}, stride={stride}, padding={padding}); use "
+                        "fewer blocks, a smaller kernel or more padding"
+                    ).format(
+                        block=i + 1,
+                        height=spec.input_shape[1],
+                        width=spec.input_shape[2],
+                        kernel_size=self.kernel_size,
+                        stride=self.stride,
+                        padding=self.padding,
+                    )
                 )
             pooled = self.pool != "none" and min(h, w) >= 2
             if pooled:
@@ -100,7 +162,7 @@ class CNN(nn.Module):
         in_ch = spec.input_shape[0]
         pool = nn.MaxPool2d if cfg.pool == "max" else nn.AvgPool2d
         shapes = cfg.block_shapes(spec)
-        for out_ch, (_, _, pooled) in zip(cfg.channels, shapes, strict=True):
+        for out_ch, (_h, _w, pooled) in zip(cfg.channels, shapes, strict=True):
             layers = [nn.Conv2d(in_ch, out_ch, cfg.kernel_size, cfg.stride, cfg.padding)]
             if cfg.batch_norm:
                 layers.append(nn.BatchNorm2d(out_ch))
@@ -112,7 +174,7 @@ class CNN(nn.Module):
             blocks.append(nn.Sequential(*layers))
             in_ch = out_ch
         self.features = nn.Sequential(*blocks)
-        h, w, _ = shapes[-1]
+        h, w, _pooled = shapes[-1]
         width = in_ch * h * w
         hidden: list[nn.Module] = [nn.Flatten()]
         if cfg.head_hidden:
@@ -136,13 +198,16 @@ class ResNetConfig(CheckedConfig):
 
     zero_init_residual: bool = field(
         default=False,
-        metadata={"help": "Start every residual block as the identity (last BatchNorm at 0)."},
+        metadata={
+            "label": N_("Zero init residual"),
+            "help": N_("Start every residual block as the identity (last BatchNorm at 0)."),
+        },
     )
 
     def check(self, spec: DataSpec) -> None:
         require_input(self, spec, ("image",), _IMAGES_ONLY)
         if spec.task == "tokens":
-            raise ValueError("ResNet-18 gives one answer per image, not one per position")
+            raise ValueError(_("ResNet-18 gives one answer per image, not one per position"))
 
     def build(self, spec: DataSpec) -> nn.Module:
         from torchvision.models import resnet18

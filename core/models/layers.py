@@ -17,6 +17,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from core.data.base import DataSpec
+from core.i18n import _
 from core.models.base import ModelConfig
 from core.validation import check_ranges
 
@@ -85,11 +86,17 @@ class CheckedConfig(ModelConfig):
 
 
 def require_input(cfg: ModelConfig, spec: DataSpec, kinds: tuple[str, ...], why: str) -> None:
-    """Raise a learner-readable ValueError when `spec.input_kind` is not in `kinds`."""
+    """Raise a learner-readable ValueError when `spec.input_kind` is not in `kinds` (`why` is
+    marked for translation where it is written, and translated here)."""
     if spec.input_kind not in kinds:
         raise ValueError(
-            f"{cfg.title} cannot read {spec.input_kind!r} inputs of {spec.name!r} "
-            f"(it takes {', '.join(kinds)}): {why}"
+            _("{model} cannot read {kind} inputs of {dataset} (it takes {kinds}): {why}").format(
+                model=_(cfg.title),
+                kind=repr(spec.input_kind),
+                dataset=repr(spec.name),
+                kinds=", ".join(kinds),
+                why=_(why),
+            )
         )
 
 
@@ -132,7 +139,7 @@ class SequenceInput(nn.Module):
             self.out_features = dim
             return
         if self.is_image:
-            channels, _, width = spec.input_shape
+            channels, _height, width = spec.input_shape
             features = channels * width
         else:
             features = spec.input_shape[-1]

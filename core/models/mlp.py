@@ -12,6 +12,7 @@ import torch
 import torch.nn as nn
 
 from core.data.base import DataSpec
+from core.i18n import N_, _
 from core.models.layers import (
     Activation,
     CheckedConfig,
@@ -27,32 +28,54 @@ class MLPConfig(CheckedConfig):
     """Fully connected network; `hidden` lists the width of each hidden layer (empty = linear)."""
 
     kind: ClassVar[str] = "mlp"
-    title: ClassVar[str] = "MLP (fully connected)"
+    title: ClassVar[str] = N_("MLP (fully connected)")
 
     hidden: tuple[int, ...] = field(
         default=(16, 16),
-        metadata={"min": 1, "max": 1024, "max_len": 16, "help": "Neurons in each hidden layer."},
+        metadata={
+            "min": 1,
+            "max": 1024,
+            "max_len": 16,
+            "label": N_("Hidden"),
+            "help": N_("Neurons in each hidden layer."),
+        },
     )
     activation: Activation = field(
-        default="relu", metadata={"help": "Non-linearity applied after each hidden layer."}
+        default="relu",
+        metadata={
+            "label": N_("Activation"),
+            "help": N_("Non-linearity applied after each hidden layer."),
+        },
     )
     dropout: float = field(
         default=0.0,
-        metadata={"min": 0.0, "max": 0.9, "help": "Share of neurons switched off in training."},
+        metadata={
+            "min": 0.0,
+            "max": 0.9,
+            "label": N_("Dropout"),
+            "help": N_("Share of neurons switched off in training."),
+        },
     )
     batch_norm: bool = field(
-        default=False, metadata={"help": "Normalise each hidden layer over the batch."}
+        default=False,
+        metadata={
+            "label": N_("Batch norm"),
+            "help": N_("Normalise each hidden layer over the batch."),
+        },
     )
     init: InitScheme = field(
-        default="default", metadata={"help": "How the weights start before training."}
+        default="default",
+        metadata={"label": N_("Init"), "help": N_("How the weights start before training.")},
     )
 
     def check(self, spec: DataSpec) -> None:
         if spec.causal:
             raise ValueError(
-                "An MLP sees the whole window at once, so when predicting the next character "
-                "it could simply read it from its input. Use an RNN or a Transformer "
-                "(decoder), which only look at earlier positions."
+                _(
+                    "An MLP sees the whole window at once, so when predicting the next character "
+                    "it could simply read it from its input. Use an RNN or a Transformer "
+                    "(decoder), which only look at earlier positions."
+                )
             )
 
     def build(self, spec: DataSpec) -> nn.Module:

@@ -13,6 +13,7 @@ import torch
 import torch.nn as nn
 
 from core.data.base import DataSpec
+from core.i18n import N_, _
 from core.models.layers import CheckedConfig, InitScheme, SequenceInput, make_head, require_input
 
 _CELLS: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
@@ -26,36 +27,71 @@ class RNNConfig(CheckedConfig):
     title: ClassVar[str] = "RNN / LSTM / GRU"
 
     cell: Literal["rnn", "lstm", "gru"] = field(
-        default="lstm", metadata={"help": "Recurrent cell: plain tanh RNN, LSTM or GRU."}
+        default="lstm",
+        metadata={
+            "label": N_("Cell"),
+            "help": N_("Recurrent cell: plain tanh RNN, LSTM or GRU."),
+            "options": {"rnn": N_("RNN (plain tanh)"), "lstm": "LSTM", "gru": "GRU"},
+        },
     )
     hidden_size: int = field(
-        default=64, metadata={"min": 1, "max": 1024, "help": "Size of the memory vector."}
+        default=64,
+        metadata={
+            "min": 1,
+            "max": 1024,
+            "label": N_("Hidden size"),
+            "help": N_("Size of the memory vector."),
+        },
     )
     num_layers: int = field(
-        default=1, metadata={"min": 1, "max": 6, "help": "Recurrent layers stacked on each other."}
+        default=1,
+        metadata={
+            "min": 1,
+            "max": 6,
+            "label": N_("Num layers"),
+            "help": N_("Recurrent layers stacked on each other."),
+        },
     )
     bidirectional: bool = field(
-        default=False, metadata={"help": "Also read the sequence backwards (not for next-token)."}
+        default=False,
+        metadata={
+            "label": N_("Bidirectional"),
+            "help": N_("Also read the sequence backwards (not for next-token)."),
+        },
     )
     dropout: float = field(
         default=0.0,
-        metadata={"min": 0.0, "max": 0.9, "help": "Dropout between stacked layers."},
+        metadata={
+            "min": 0.0,
+            "max": 0.9,
+            "label": N_("Dropout"),
+            "help": N_("Dropout between stacked layers."),
+        },
     )
     embed_dim: int = field(
-        default=32, metadata={"min": 1, "max": 512, "help": "Vector size for each input token."}
+        default=32,
+        metadata={
+            "min": 1,
+            "max": 512,
+            "label": N_("Embed dim"),
+            "help": N_("Vector size for each input token."),
+        },
     )
     init: InitScheme = field(
-        default="default", metadata={"help": "How the weights start before training."}
+        default="default",
+        metadata={"label": N_("Init"), "help": N_("How the weights start before training.")},
     )
 
     def check(self, spec: DataSpec) -> None:
         require_input(
-            self, spec, ("tokens", "series", "image"), "it reads a sequence one step at a time."
+            self, spec, ("tokens", "series", "image"), N_("it reads a sequence one step at a time.")
         )
         if spec.causal and self.bidirectional:
             raise ValueError(
-                "A bidirectional RNN also reads the sequence backwards, so when predicting the "
-                "next character it would already have seen it. Turn bidirectional off."
+                _(
+                    "A bidirectional RNN also reads the sequence backwards, so when predicting "
+                    "the next character it would already have seen it. Turn bidirectional off."
+                )
             )
 
     def build(self, spec: DataSpec) -> nn.Module:

@@ -14,6 +14,7 @@ import torch
 import torch.nn as nn
 
 from core.data.base import DataSpec
+from core.i18n import N_, _
 from core.models.layers import CheckedConfig, SequenceInput, make_head, n_positions, require_input
 
 
@@ -25,28 +26,73 @@ class TransformerConfig(CheckedConfig):
     title: ClassVar[str] = "Transformer"
 
     d_model: int = field(
-        default=64, metadata={"min": 4, "max": 1024, "help": "Vector size carried per position."}
+        default=64,
+        metadata={
+            "min": 4,
+            "max": 1024,
+            "label": N_("D model"),
+            "help": N_("Vector size carried per position."),
+        },
     )
     n_heads: int = field(
-        default=4, metadata={"min": 1, "max": 16, "help": "Attention heads (must divide d_model)."}
+        default=4,
+        metadata={
+            "min": 1,
+            "max": 16,
+            "label": N_("N heads"),
+            "help": N_("Attention heads (must divide d_model)."),
+        },
     )
     n_layers: int = field(
-        default=2, metadata={"min": 1, "max": 12, "help": "Attention blocks stacked."}
+        default=2,
+        metadata={
+            "min": 1,
+            "max": 12,
+            "label": N_("N layers"),
+            "help": N_("Attention blocks stacked."),
+        },
     )
     d_ff: int = field(
         default=128,
-        metadata={"min": 4, "max": 4096, "help": "Hidden size of each block's feed-forward part."},
+        metadata={
+            "min": 4,
+            "max": 4096,
+            "label": N_("D ff"),
+            "help": N_("Hidden size of each block's feed-forward part."),
+        },
     )
     dropout: float = field(
         default=0.0,
-        metadata={"min": 0.0, "max": 0.9, "help": "Dropout on attention and residual paths."},
+        metadata={
+            "min": 0.0,
+            "max": 0.9,
+            "label": N_("Dropout"),
+            "help": N_("Dropout on attention and residual paths."),
+        },
     )
     positional: Literal["sinusoidal", "learned", "none"] = field(
-        default="learned", metadata={"help": "How each position learns where it is."}
+        default="learned",
+        metadata={
+            "label": N_("Positional"),
+            "help": N_("How each position learns where it is."),
+            "options": {
+                "sinusoidal": N_("sinusoidal (fixed)"),
+                "learned": N_("learned (trained with the model)"),
+                "none": N_("none (order is invisible)"),
+            },
+        },
     )
     mode: Literal["auto", "encoder", "decoder"] = field(
         default="auto",
-        metadata={"help": "Decoder = only look at earlier positions; auto picks from the task."},
+        metadata={
+            "label": N_("Mode"),
+            "help": N_("Decoder = only look at earlier positions; auto picks from the task."),
+            "options": {
+                "auto": N_("auto (from the task)"),
+                "encoder": N_("encoder (sees every position)"),
+                "decoder": N_("decoder (sees earlier positions only)"),
+            },
+        },
     )
 
     def is_causal(self, spec: DataSpec) -> bool:
@@ -55,17 +101,24 @@ class TransformerConfig(CheckedConfig):
 
     def check(self, spec: DataSpec) -> None:
         require_input(
-            self, spec, ("tokens", "series", "image"), "attention relates positions of a sequence."
+            self,
+            spec,
+            ("tokens", "series", "image"),
+            N_("attention relates positions of a sequence."),
         )
         if self.d_model % self.n_heads:
             raise ValueError(
-                f"d_model={self.d_model} must be divisible by n_heads={self.n_heads}: "
-                "each head gets an equal slice of the vector"
+                _(
+                    "d_model={d_model} must be divisible by n_heads={n_heads}: each head gets an "
+                    "equal slice of the vector"
+                ).format(d_model=self.d_model, n_heads=self.n_heads)
             )
         if spec.causal and self.mode == "encoder":
             raise ValueError(
-                "An encoder lets every position look at every other one, so when predicting the "
-                "next character it would read the answer. Use mode 'decoder' or 'auto'."
+                _(
+                    "An encoder lets every position look at every other one, so when predicting "
+                    "the next character it would read the answer. Use mode 'decoder' or 'auto'."
+                )
             )
 
     def build(self, spec: DataSpec) -> nn.Module:
@@ -95,7 +148,7 @@ class Block(nn.Module):
             )
             self.last_attention = weights.detach()
         else:
-            a, _ = self.attn(h, h, h, attn_mask=mask, need_weights=False)
+            a, _weights = self.attn(h, h, h, attn_mask=mask, need_weights=False)
         x = x + self.drop(a)
         return x + self.ff(self.ln2(x))
 
@@ -143,7 +196,7 @@ class Transformer(nn.Module):
         self.pos = position(max_len, cfg.d_model) if position else nn.Identity()
         self.drop = nn.Dropout(cfg.dropout)
         self.blocks = nn.ModuleList(
-            Block(cfg.d_model, cfg.n_heads, cfg.d_ff, cfg.dropout) for _ in range(cfg.n_layers)
+            Block(cfg.d_model, cfg.n_heads, cfg.d_ff, cfg.dropout) for _layer in range(cfg.n_layers)
         )
         self.ln_f = nn.LayerNorm(cfg.d_model)
         self.head = make_head(cfg.d_model, spec, per_position=True)

@@ -11,6 +11,7 @@ import time
 import streamlit as st
 
 from core.config import RunConfig
+from core.i18n import N_, _
 from core.plan import RunPlan
 from core.presets import preset_config
 from pages.ui import classroom, variants
@@ -26,6 +27,13 @@ from pages.ui.state import (
 
 FIRST_STEPS_WAIT_S = 1.0
 START_REQUESTED = "actions.start_requested"
+# What a refused control message says could not be done, per command.
+COMMAND_WORDS = {
+    "pause": N_("pause the run"),
+    "resume": N_("resume the run"),
+    "stop": N_("stop the run"),
+    "lr": N_("change the learning rate"),
+}
 
 
 def request_start() -> None:
@@ -81,8 +89,11 @@ def control_run(run_id: str, command: str | tuple) -> bool:
     try:
         registry().control(run_id, command, owner=owner())
     except (KeyError, PermissionError, ValueError) as err:
-        what = command if isinstance(command, str) else "change the learning rate"
-        st.session_state[CONTROL_ERROR] = f"Could not {what}: {err}"
+        name = command if isinstance(command, str) else command[0]
+        what = _(COMMAND_WORDS[name]) if name in COMMAND_WORDS else name
+        st.session_state[CONTROL_ERROR] = _("Could not {what}: {reason}").format(
+            what=what, reason=err
+        )
         return False
     return True
 
@@ -101,5 +112,5 @@ def launch(cfg: RunConfig) -> None:
     """
     set_config(cfg)
     reg = registry()
-    plan, _ = run_plan(cfg, reg)
+    plan, _error = run_plan(cfg, reg)
     start_run(cfg, plan)

@@ -8,10 +8,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from core.classes import ClassBook, ClassRoom
+from core.classes import ClassBook, ClassRoom, display_name
+from core.i18n import _
 from core.urlstate import config_to_query
 from pages.ui import state
-from pages.ui.dashboard.runs_table import run_numbers
+from pages.ui.dashboard.runs_table import run_numbers, status_label
+from pages.ui.figures.curves import METRIC_TITLES, metric_title
 from pages.ui.share import link
 
 CLASS = "class"  # the query key of a class link
@@ -41,10 +43,14 @@ def joined() -> ClassRoom | None:
 def student_banner(room: ClassRoom) -> None:
     """Who is in which class, and the name the teacher's leaderboard shows."""
     st.info(
-        f":material/school: **Class “{room.title}”** (code `{room.code}`): the runs you start "
-        "appear on your teacher's leaderboard under the name below. Nobody else can steer them."
+        _(
+            ":material/school: **Class “{title}”** (code `{code}`): the runs you start appear on "
+            "your teacher's leaderboard under the name below. Nobody else can steer them."
+        ).format(title=display_name(room.title), code=room.code)
     )
-    st.text_input("Your name on the leaderboard", key=NAME, max_chars=40, placeholder="e.g. Ada")
+    st.text_input(
+        _("Your name on the leaderboard"), key=NAME, max_chars=40, placeholder=_("e.g. Ada")
+    )
 
 
 def started(run_id: str) -> None:
@@ -54,7 +60,9 @@ def started(run_id: str) -> None:
         try:
             book().join(code, run_id, st.session_state.get(NAME, ""))
         except ValueError as err:
-            st.session_state[state.START_ERROR] = f"The run started but is not in the class: {err}"
+            st.session_state[state.START_ERROR] = _(
+                "The run started but is not in the class: {error}"
+            ).format(error=err)
 
 
 # -- teachers ----------------------------------------------------------------------------------
@@ -72,6 +80,7 @@ def create_class() -> None:
 
 def leaderboard(room: ClassRoom) -> pd.DataFrame:
     """The class's runs, best validation metric first: name, status, metric, parameters, time.
+    Columns are named in English (the page names them for the visitor); cells read as shown.
 
     Redrawn every few seconds: finished runs' numbers come from the Runs table's cache, so only
     the runs still training are read again."""
@@ -86,8 +95,8 @@ def leaderboard(room: ClassRoom) -> pd.DataFrame:
         numbers = run_numbers(reg, record, active)
         rows.append(
             {
-                "student": entry["student"],
-                "status": record.status,
+                "student": display_name(entry["student"]),
+                "status": status_label(record.status),
                 "best val": numbers["best val"],
                 "metric": numbers["metric"],
                 "parameters": numbers["parameters"],
@@ -98,7 +107,9 @@ def leaderboard(room: ClassRoom) -> pd.DataFrame:
         )
     frame = pd.DataFrame(rows, columns=["student", "status", "best val", "metric", "parameters",
                                         "time (s)", "started", "run"])  # fmt: skip
-    lower_better = bool(rows) and rows[0]["metric"] == "mae"
+    # "metric" holds the metric's title (Runs table numbers): mean absolute error ranks lowest first.
+    mae = {metric_title("mae"), METRIC_TITLES["mae"], "mae"}
+    lower_better = bool(rows) and rows[0]["metric"] in mae
     return frame.sort_values(
         "best val", ascending=lower_better, na_position="last", ignore_index=True
     )

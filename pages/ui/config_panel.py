@@ -22,6 +22,7 @@ from core.data import DATASETS, DataConfig, DataSpec, load_dataset_shared
 from core.data.files import UPLOAD, UPLOAD_KINDS, max_upload_bytes, store_upload
 from core.device import available_devices
 from core.finetune import FinetuneConfig, layer_names
+from core.i18n import N_, _, language
 from core.models import MODELS, build_model, compatible_models, default_config
 from core.optim import OPTIMIZER_TITLES, OPTIMIZERS, OptimConfig
 from core.plan import RunPlan, plan_run, validate_config
@@ -31,14 +32,21 @@ from core.tasks import losses_for
 from core.trainer import TrainConfig
 from core.urlstate import with_value
 from pages.ui import state
-from pages.ui.widgets import Binding, bound_inputs, show, value_from_widget
+from pages.ui.widgets import (
+    Binding,
+    bound_inputs,
+    field_label,
+    option_name,
+    show,
+    value_from_widget,
+)
 
 GROUP_TITLES = {
-    "toy": "2-D toys",
-    "images": "Images",
-    "sequence": "Sequences",
-    "text": "Text",
-    "tabular": "Tables (CSV)",
+    "toy": N_("2-D toys"),
+    "images": N_("Images"),
+    "sequence": N_("Sequences"),
+    "text": N_("Text"),
+    "tabular": N_("Tables (CSV)"),
 }
 # Which optimizer/schedule knobs matter for which choice (the rest are hidden, not ignored).
 OPTIMIZER_KNOBS = {
@@ -50,8 +58,8 @@ OPTIMIZER_KNOBS = {
 }
 SCHEDULE_KNOBS = {"step": ("step_every", "gamma"), "warmup": ("warmup_steps",)}
 KNOB_LABELS = {
-    "rmsprop": {"beta2": "Smoothing (RMSprop's beta2)", "lr": "Learning rate"},
-    "default": {"lr": "Learning rate"},
+    "rmsprop": {"beta2": N_("Smoothing (RMSprop's beta2)"), "lr": N_("Learning rate")},
+    "default": {"lr": N_("Learning rate")},
 }
 KEY = "playground"
 # Fields that name server files: on a shared server (a registry with a FilePolicy) they are not
@@ -60,16 +68,17 @@ SERVER_FILE_FIELDS = ("path", "data_dir", "download")
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def data_spec(data_json: str) -> tuple[DataSpec | None, str]:
-    """The dataset's spec (shapes, task), or why it cannot be loaded."""
+def data_spec(data_json: str, lang: str) -> tuple[DataSpec | None, str]:
+    """The dataset's spec (shapes, task), or why it cannot be loaded (in language `lang`)."""
     try:
         return load_dataset_shared(from_json(DataConfig, data_json), seed=0).spec, ""
     except ValueError as err:
         return None, str(err)
 
 
-@st.cache_data(max_entries=64, show_spinner="Building the model…")
-def _plan(plan_json: str, memory_budget: int) -> tuple[RunPlan | None, str]:
+@st.cache_data(max_entries=64, show_spinner=False)
+def _plan(plan_json: str, memory_budget: int, lang: str) -> tuple[RunPlan | None, str]:
+    """The plan, or why it cannot be made (in language `lang`: the cache keeps both)."""
     try:
         return plan_run(RunConfig.from_json(plan_json), memory_budget), ""
     except ValueError as err:
@@ -92,7 +101,8 @@ def run_plan(cfg: RunConfig, registry: RunRegistry) -> tuple[RunPlan | None, str
     shaping = replace(
         loadable, optim=OptimConfig(), seed=0, train=replace(cfg.train, epochs=1, max_steps=0)
     )
-    return _plan(shaping.to_json(), registry.memory_budget)
+    with st.spinner(_("Building the model…")):
+        return _plan(shaping.to_json(), registry.memory_budget, language())
 
 
 # -- writing a change back into the config -----------------------------------------------------
@@ -141,28 +151,28 @@ def data_inputs(cfg: DataConfig, bind: Binding) -> tuple[DataSpec | None, list[s
     if not bind.hides("data.name"):
         _chooser(
             st.segmented_control,
-            "Kind of data",
+            _("Kind of data"),
             groups,
             entry.group,
             f"{KEY}.data.group",
             bind,
-            format_func=lambda g: GROUP_TITLES.get(g, g),
+            format_func=lambda g: _(GROUP_TITLES.get(g, g)),
             on_change=_choose,
             args=(f"{KEY}.data.group", "data", _pick_group),
         )
         names = [n for n, e in DATASETS.items() if e.group == entry.group]
         _chooser(
             st.selectbox,
-            "Dataset",
+            field_label(DataConfig, "name"),
             names,
             cfg.name,
             f"{KEY}.data.name",
             bind,
-            format_func=lambda n: DATASETS[n].title,
+            format_func=lambda n: _(DATASETS[n].title),
             on_change=_choose,
             args=(f"{KEY}.data.name", "data", lambda name, data: replace(data, name=name)),
         )
-        st.caption(entry.description)
+        st.caption(_(entry.description))
     policy = state.registry().files
     params = [p for p in entry.params if policy is None or p not in SERVER_FILE_FIELDS]
     errors = bound_inputs(cfg, f"{KEY}.data", bind.at("data"), params)
@@ -173,7 +183,7 @@ def data_inputs(cfg: DataConfig, bind: Binding) -> tuple[DataSpec | None, list[s
     except ValueError as err:
         spec, message = None, str(err)
     else:
-        spec, message = data_spec(to_json(loadable))
+        spec, message = data_spec(to_json(loadable), language())
     if message:
         st.error(message)
         errors.append(message)
@@ -199,9 +209,9 @@ def _upload(key: str, kind: str) -> None:
 
 
 UPLOAD_LABELS = {
-    "csv": "Your CSV file",
-    "text": "Your text file",
-    "image_zip": "Your images: a ZIP with one folder per class (cats/1.png, dogs/1.png)",
+    "csv": N_("Your CSV file"),
+    "text": N_("Your text file"),
+    "image_zip": N_("Your images: a ZIP with one folder per class (cats/1.png, dogs/1.png)"),
 }
 
 
@@ -209,18 +219,22 @@ def upload_input(cfg: DataConfig, kind: str, bind: Binding) -> list[str]:
     """The upload box that stands in for a file path on a shared server."""
     key = f"{KEY}.data.upload.{kind}"
     st.file_uploader(
-        UPLOAD_LABELS.get(kind, f"Your {kind} file"),
+        _(UPLOAD_LABELS[kind])
+        if kind in UPLOAD_LABELS
+        else _("Your {kind} file").format(kind=kind),
         type=[s.lstrip(".") for s in UPLOAD_KINDS[kind]],
         key=key,
         on_change=_upload,
         args=(key, kind),
         max_upload_size=max(1, max_upload_bytes() // 2**20),
         disabled=bind.disabled,
-        help="Stays on this server, named by its content, so a run can be opened and re-run.",
+        help=_("Stays on this server, named by its content, so a run can be opened and re-run."),
     )
     if cfg.path:
-        st.caption(f"Using the uploaded file `{cfg.path.removeprefix(UPLOAD)}`.")
-    _, error = bind.invalid.get(key, (None, ""))
+        st.caption(
+            _("Using the uploaded file `{name}`.").format(name=cfg.path.removeprefix(UPLOAD))
+        )
+    _typed, error = bind.invalid.get(key, (None, ""))
     if error:
         st.error(error)
         return [error]
@@ -242,12 +256,16 @@ def model_inputs(cfg: RunConfig, spec: DataSpec | None, bind: Binding) -> list[s
     if not bind.hides("model.kind"):
         _chooser(
             st.selectbox,
-            "Architecture",
+            _("Architecture"),
             options,
             model.kind,
             f"{KEY}.model.kind",
             bind,
-            format_func=lambda k: MODELS[k].title + ("" if k in fits else " (does not fit)"),
+            format_func=lambda k: (
+                _(MODELS[k].title)
+                if k in fits
+                else _("{model} (does not fit)").format(model=_(MODELS[k].title))
+            ),
             on_change=_choose,
             args=(
                 f"{KEY}.model.kind",
@@ -260,9 +278,13 @@ def model_inputs(cfg: RunConfig, spec: DataSpec | None, bind: Binding) -> list[s
         try:
             model.check(spec)
         except ValueError as err:
-            st.warning(f"**{MODELS[model.kind].title} does not fit this data:** {err}")
+            st.warning(
+                _("**{model} does not fit this data:** {reason}").format(
+                    model=_(MODELS[model.kind].title), reason=err
+                )
+            )
             errors.append(str(err))
-    with st.expander("Show the code"):
+    with st.expander(_("Show the code")):
         st.code(inspect.getsource(sys.modules[type(model).__module__]), language="python")
     return errors
 
@@ -272,12 +294,12 @@ def optim_inputs(optim: OptimConfig, bind: Binding) -> list[str]:
     if not bind.hides("optim.name"):
         _chooser(
             st.selectbox,
-            "Optimizer",
+            field_label(OptimConfig, "name"),
             list(OPTIMIZERS),
             optim.name,
             f"{KEY}.optim.name",
             bind,
-            format_func=OPTIMIZER_TITLES.get,
+            format_func=lambda name: _(OPTIMIZER_TITLES[name]),
             on_change=_choose,
             args=(f"{KEY}.optim.name", "optim", lambda name, o: replace(o, name=name)),
         )
@@ -291,32 +313,37 @@ def train_inputs(cfg: RunConfig, spec: DataSpec | None, bind: Binding) -> list[s
     """Epochs, batch size, loss (those of the task), seed and device."""
     errors = bound_inputs(cfg.train, f"{KEY}.train", bind.at("train"), ["epochs", "batch_size"])
     losses = ["auto", *(losses_for(spec) if spec else ())]
+    loss_meta = TrainConfig.__dataclass_fields__["loss"].metadata
     if cfg.train.loss not in losses:
         losses.append(cfg.train.loss)  # kept and explained by the plan check, not replaced
     if not bind.hides("train.loss"):
         _chooser(
             st.selectbox,
-            "Loss",
+            field_label(TrainConfig, "loss"),
             losses,
             cfg.train.loss,
             f"{KEY}.train.loss",
             bind,
-            help=TrainConfig.__dataclass_fields__["loss"].metadata["help"],
+            format_func=lambda loss: option_name(loss_meta, loss),
+            help=_(loss_meta["help"]),
             on_change=_choose,
             args=(f"{KEY}.train.loss", "train", lambda loss, t: replace(t, loss=loss)),
         )
     errors += bound_inputs(cfg, KEY, bind, ["seed"])
     devices = ["auto", *available_devices()]
+    device_meta = RunConfig.__dataclass_fields__["device"].metadata
     if cfg.device not in devices:
         devices.append(cfg.device)
     if not bind.hides("device"):
         _chooser(
             st.selectbox,
-            "Device",
+            field_label(RunConfig, "device"),
             devices,
             cfg.device,
             f"{KEY}.device",
             bind,
+            format_func=lambda d: option_name(device_meta, d),
+            help=_(device_meta["help"]),
             on_change=_commit,
             args=(f"{KEY}.device", "device", RunConfig, "device"),
         )
@@ -328,15 +355,15 @@ def configure(
 ) -> list[str]:
     """The whole form for `cfg`; returns the input errors that block Start."""
     bind = Binding("", _commit, state.invalid_input(), disabled, hidden)
-    st.subheader("1 · Data")
+    st.subheader(_("1 · Data"))
     spec, errors = data_inputs(cfg.data, bind)
-    st.subheader("2 · Model")
+    st.subheader(_("2 · Model"))
     errors += model_inputs(cfg, spec, bind)
-    st.subheader("3 · Training")
+    st.subheader(_("3 · Training"))
     errors += optim_inputs(cfg.optim, bind)
     errors += train_inputs(cfg, spec, bind)
     if cfg.finetune.init_from:
-        st.subheader("4 · Start from a trained run")
+        st.subheader(_("4 · Start from a trained run"))
         errors += finetune_inputs(cfg, spec, bind)
     return errors
 
@@ -360,8 +387,10 @@ def finetune_inputs(cfg: RunConfig, spec: DataSpec | None, bind: Binding) -> lis
     """Which run's weights to start from, which layers stay frozen, whether the head is new."""
     ft = cfg.finetune
     st.caption(
-        f"Training starts from the trained weights of run `{ft.source_run or ft.init_from}` "
-        "instead of random ones. Change the data (e.g. other classes, fewer examples) and Start."
+        _(
+            "Training starts from the trained weights of run `{run}` instead of random ones. "
+            "Change the data (e.g. other classes, fewer examples) and Start."
+        ).format(run=ft.source_run or ft.init_from)
     )
     names = _layer_names(to_json(cfg.model), cfg.model.kind, spec) if spec else []
     options = list(dict.fromkeys([*names, *ft.freeze]))
@@ -369,17 +398,18 @@ def finetune_inputs(cfg: RunConfig, spec: DataSpec | None, bind: Binding) -> lis
         key = f"{KEY}.finetune.freeze"
         show(key, list(ft.freeze))
         st.multiselect(
-            "Frozen layers (kept as pre-trained)",
+            _("Frozen layers (kept as pre-trained)"),
             options,
+            format_func=_,
             key=key,
             disabled=bind.disabled,
             on_change=_choose,
             args=(key, "finetune", lambda picked, f: replace(f, freeze=tuple(picked))),
-            help=FinetuneConfig.__dataclass_fields__["freeze"].metadata["help"],
+            help=_(FinetuneConfig.__dataclass_fields__["freeze"].metadata["help"]),
         )
     errors = bound_inputs(ft, f"{KEY}.finetune", bind.at("finetune"), ["new_head"])
     st.button(
-        "Train from scratch instead",
+        _("Train from scratch instead"),
         key=f"{KEY}.finetune.clear",
         on_click=_start_from_scratch,
         disabled=bind.disabled,

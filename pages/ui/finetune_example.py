@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.i18n import _
 from core.presets import FinetuneExample
 from core.runs import RunRegistry
 from pages.ui import actions, state
@@ -41,9 +42,9 @@ def example_cards(example: FinetuneExample) -> None:
     pretrained = latest_pretrained(state.registry(), state.owner(), example)
     first, second = st.columns(2)
     with first.container(border=True):
-        st.markdown(example.pretrain_step)
+        st.markdown(_(example.pretrain_step))
         if st.button(
-            "Pre-train it",
+            _("Pre-train it"),
             key=f"home.pretrain.{example.name}",
             on_click=actions.launch,
             args=(example.pretrain,),
@@ -51,9 +52,9 @@ def example_cards(example: FinetuneExample) -> None:
         ):
             st.switch_page("pages/playground.py")
     with second.container(border=True):
-        st.markdown(example.finetune_step)
+        st.markdown(_(example.finetune_step))
         if st.button(
-            "Fine-tune and compare",
+            _("Fine-tune and compare"),
             key=f"home.finetune.{example.name}",
             on_click=start_pair,
             args=(example, pretrained),
@@ -61,7 +62,7 @@ def example_cards(example: FinetuneExample) -> None:
             icon=":material/compare_arrows:",
             help=None
             if pretrained
-            else "Pre-train first (step 1); this starts when it has finished.",
+            else _("Pre-train first (step 1); this starts when it has finished."),
         ):
             st.switch_page(
                 "pages/runs.py", query_params={"compare": st.session_state.get(COMPARE, "")}

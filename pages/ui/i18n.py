@@ -15,10 +15,15 @@ QUERY = "lang"
 COOKIE = "bpl_lang"
 
 
+# Outside a script run (server threads relaying runs) nobody reads: messages made there are
+# English. AppTest re-reads widgets' format_func outside the run; its tests set this to match.
+OUTSIDE_SCRIPT_LANGUAGE = SOURCE_LANGUAGE
+
+
 def _session_language() -> str:
-    """The language of the session whose script is running (English outside a script run)."""
+    """The language of the session whose script is running."""
     if get_script_run_ctx(suppress_warning=True) is None:
-        return SOURCE_LANGUAGE
+        return OUTSIDE_SCRIPT_LANGUAGE
     return st.session_state.get(LANG, SOURCE_LANGUAGE)
 
 
@@ -67,13 +72,13 @@ def picker() -> None:
     lang = st.session_state.get(LANG, SOURCE_LANGUAGE)
     if st.session_state.get(PICKER) != lang and lang in LANGUAGES:
         st.session_state[PICKER] = lang
-    st.segmented_control(
+    st.radio(
         "Language · 语言",
         list(LANGUAGES),
         format_func=LANGUAGES.__getitem__,
         key=PICKER,
         on_change=_picked,
-        selection_mode="single",
+        horizontal=True,
     )
     if _cookie_language() != lang:
         st.html(

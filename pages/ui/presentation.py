@@ -9,6 +9,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
+from core.i18n import _
+
 KEY = "presentation.on"
 QUERY = "present"
 FONT_SCALE = 1.4
@@ -40,10 +42,10 @@ def toggle() -> None:
     """The sidebar switch; on: the page's text grows (charts grow where they are drawn)."""
     enabled()
     st.toggle(
-        "Presentation mode",
+        _("Presentation mode"),
         key=KEY,
         on_change=_follow_toggle,
-        help="For a projector: larger text and charts, the Playground's setup form hidden.",
+        help=_("For a projector: larger text and charts, the Playground's setup form hidden."),
     )
     if st.session_state[KEY]:
         st.html(CSS)

@@ -6,17 +6,28 @@ own copy of the setup and cannot steer anyone's runs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
 from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
 from core.config import RunConfig
+from core.i18n import N_, _
 from core.urlstate import SECTIONS, config_paths, config_to_query
 from pages.ui.state import HIDE, RUN, VIEW
+from pages.ui.widgets import field_label
 
 HIDE_KEY = "playground.share.hide"
 PAGE_PATH = "/playground"
+# How the hide options name a whole section of the setup (the others are one setting each).
+SECTION_TITLES = {
+    "data": N_("Data (the whole section)"),
+    "model": N_("Model (the whole section)"),
+    "optim": N_("Optimizer and schedule (the whole section)"),
+    "train": N_("Training loop (the whole section)"),
+    "finetune": N_("Start from a trained run (the whole section)"),
+}
 
 
 def _base() -> str:
@@ -41,26 +52,43 @@ class ShareLinks:
     view: str
     run: str | None
     hide_options: tuple[str, ...]
+    hide_labels: Mapping[str, str] = field(default_factory=dict)  # option -> how it is shown
 
     def show(self) -> None:
         """The links, each in a box with a copy button, and the lesson option to hide controls."""
         st.caption(
-            "Whoever opens a link gets their own copy of this setup; no link lets anyone "
-            "control your runs."
+            _(
+                "Whoever opens a link gets their own copy of this setup; no link lets anyone "
+                "control your runs."
+            )
         )
-        st.markdown("**This setup**, ready to change and start:")
+        st.markdown(_("**This setup**, ready to change and start:"))
         st.code(self.edit, language=None, wrap_lines=True)
-        st.markdown("**Read-only**: shows the setup, starts nothing:")
+        st.markdown(_("**Read-only**: shows the setup, starts nothing:"))
         st.code(self.view, language=None, wrap_lines=True)
         if self.run:
-            st.markdown("**Look at the run shown below** (read-only):")
+            st.markdown(_("**Look at the run shown below** (read-only):"))
             st.code(self.run, language=None, wrap_lines=True)
         st.multiselect(
-            "For a lesson: hide these controls in the links",
+            _("For a lesson: hide these controls in the links"),
             self.hide_options,
             key=HIDE_KEY,
-            help="The hidden settings still apply; the student just does not see them.",
+            format_func=lambda path: self.hide_labels.get(path, path),
+            help=_("The hidden settings still apply; the student just does not see them."),
         )
+
+
+def hide_label(cfg: RunConfig, path: str) -> str:
+    """How a hide option is shown: a section's title, or a setting's label and its config key."""
+    if path in SECTION_TITLES:
+        return _(SECTION_TITLES[path])
+    *parents, name = path.split(".")
+    owner = cfg
+    for part in parents:
+        owner = getattr(owner, part, None)
+    if not is_dataclass(owner) or name not in {f.name for f in fields(owner)}:
+        return path
+    return f"{field_label(type(owner), name)} · {path}"
 
 
 def share_links(cfg: RunConfig, run_id: str | None = None) -> ShareLinks:
@@ -69,9 +97,11 @@ def share_links(cfg: RunConfig, run_id: str | None = None) -> ShareLinks:
     hide = ",".join(st.session_state.get(HIDE_KEY) or ())
     if hide:
         query[HIDE] = hide
+    options = tuple(dict.fromkeys((*SECTIONS, *config_paths(cfg))))  # seed, device: both
     return ShareLinks(
         edit=link(query),
         view=link({**query, VIEW: "1"}),
         run=link({RUN: run_id, VIEW: "1"}) if run_id else None,
-        hide_options=(*SECTIONS, *config_paths(cfg)),
+        hide_options=options,
+        hide_labels={path: hide_label(cfg, path) for path in options},
     )

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pandas as pd
 import streamlit as st
 
 from core.config import RunConfig
+from core.i18n import N_, _
 from core.sweeps import SweepAxis, SweepRunner, sweep_points
 from core.urlstate import config_paths
 from pages.ui import state
 from pages.ui.dashboard.charting import chart
+from pages.ui.dashboard.runs_table import status_label
 from pages.ui.figures.curves import metric_scale, metric_title
 from pages.ui.figures.sweeps import METRIC, parallel_coordinates, sweep_heatmap
 
@@ -24,6 +27,14 @@ SUGGESTED = {
     "seed": "0, 1, 2",
     "train.epochs": "5, 10, 20",
     "optim.weight_decay": "0, 0.0001, 0.001",
+}
+# The results table's own columns (English in the rows, named in the visitor's language).
+COLUMNS = {
+    "best": N_("best"),
+    "status": N_("status"),
+    METRIC: N_("best val"),
+    "metric": N_("metric"),
+    "run": N_("run"),
 }
 
 
@@ -41,14 +52,31 @@ def _current(cfg: RunConfig, path: str) -> str:
     return str(value)
 
 
+def path_name(cfg: RunConfig, path: str) -> str:
+    """A setting as the visitor reads it: its form label and its path (`optim.lr`)."""
+    owner: object = cfg
+    *parents, leaf = path.split(".")
+    for part in parents:
+        owner = getattr(owner, part, None)
+    fields = (
+        {f.name: f for f in dataclasses.fields(owner)} if dataclasses.is_dataclass(owner) else {}
+    )
+    label = fields[leaf].metadata.get("label") if leaf in fields else None
+    return f"{_(label)} · {path}" if label else path
+
+
 def axis_input(cfg: RunConfig, index: int, default: str) -> SweepAxis:
     paths = config_paths(cfg)
     left, right = st.columns([1, 2])
     path = left.selectbox(
-        f"Hyperparameter {index}", paths, index=paths.index(default), key=f"{KEY}.path{index}"
+        _("Hyperparameter {index}").format(index=index),
+        paths,
+        index=paths.index(default),
+        format_func=lambda p: path_name(cfg, p),
+        key=f"{KEY}.path{index}",
     )
     text = right.text_input(
-        "Values (comma-separated; tuples with spaces, e.g. 16 16)",
+        _("Values (comma-separated; tuples with spaces, e.g. 16 16)"),
         value=suggestion(cfg, path),
         key=f"{KEY}.values{index}.{path}",
     )
@@ -75,7 +103,7 @@ def running(runner: SweepRunner) -> bool:
 def result_rows(runner: SweepRunner) -> list[dict]:
     reg = state.registry()
     rows = []
-    for (values, _), run_id, error in zip(
+    for (values, _cfg), run_id, error in zip(
         runner.points, runner.run_ids, runner.errors, strict=True
     ):
         view = reg.snapshot(run_id) if run_id else None
@@ -84,7 +112,11 @@ def result_rows(runner: SweepRunner) -> list[dict]:
         rows.append(
             {
                 **values,
-                "status": error and f"refused: {error}" or (view.status if view else "waiting"),
+                "status": _("refused: {error}").format(error=error)
+                if error
+                else status_label(view.status)
+                if view
+                else _("waiting"),
                 METRIC: best * metric_scale(name) if best is not None else None,
                 "metric": name,
                 "run": run_id or "",
@@ -104,13 +136,24 @@ def results(runner: SweepRunner) -> bool:
     best = (min if lower_better else max)(finished, key=lambda r: r[METRIC]) if finished else None
     frame = pd.DataFrame(rows)
     frame.insert(0, "best", ["★" if best is not None and r is best else "" for r in rows])
-    st.dataframe(frame, hide_index=True, key=f"{KEY}.table")
+    frame["metric"] = [metric_title(r["metric"]) if r["metric"] else "" for r in rows]
+    names = {p: path_name(runner.points[0][1], p) for p in paths}
+    headers = {**names, **{key: _(title) for key, title in COLUMNS.items()}}
+    st.dataframe(frame.rename(columns=headers), hide_index=True, key=f"{KEY}.table")
     if best is not None:
         setting = ", ".join(f"{p} = {best[p]}" for p in paths)
-        st.success(f"**Best so far:** {setting}: {metric_title(name)} {best[METRIC]:.4g}")
-    title = f"best validation {metric_title(name)}" if name else "best validation metric"
+        st.success(
+            _("**Best so far:** {setting}: {metric} {value:.4g}").format(
+                setting=setting, metric=metric_title(name), value=best[METRIC]
+            )
+        )
+    title = (
+        _("best validation {metric}").format(metric=metric_title(name))
+        if name
+        else _("best validation metric")
+    )
     if len(paths) == 2 and finished:
-        chart(sweep_heatmap(rows, paths[0], paths[1], title), f"{KEY}.heatmap")
+        chart(sweep_heatmap(rows, paths[0], paths[1], title, names), f"{KEY}.heatmap")
     if finished:
-        chart(parallel_coordinates(rows, paths, title), f"{KEY}.parcoords")
+        chart(parallel_coordinates(rows, paths, title, names), f"{KEY}.parcoords")
     return running(runner)

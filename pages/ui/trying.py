@@ -21,6 +21,7 @@ from core.export import export_onnx
 from core.export_code import export_notebook, export_script
 from core.export_tensorboard import tensorboard_zip
 from core.finetune import RUN_REF, FinetuneConfig
+from core.i18n import N_, _
 from core.predict import Trained, load_trained, predict
 from core.samples import boundary
 from core.serve import curl_command, example_input
@@ -45,7 +46,7 @@ def runs_with_weights(records: list[RunRecord]) -> list[RunRecord]:
     return [r for r in records if store.weights_path(r.run_id) is not None]
 
 
-@st.cache_resource(max_entries=8, show_spinner="Loading the trained model…")
+@st.cache_resource(max_entries=8, show_spinner=False)
 def trained(run_id: str, weights: str) -> Trained:
     """A run's model with the weights in `weights` (cached per run and weights file)."""
     del weights  # part of the cache key only: new weights (a later snapshot), new entry
@@ -59,7 +60,8 @@ def weights_key(run_id: str) -> str:
 
 
 def load(run_id: str) -> Trained:
-    return trained(run_id, weights_key(run_id))
+    with st.spinner(_("Loading the trained model…")):  # shown only if it takes a while
+        return trained(run_id, weights_key(run_id))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -74,7 +76,7 @@ def answer(model: Trained, raw: dict) -> dict | None:
     try:
         return predict(model, raw)
     except ValueError as err:
-        st.error(f"**The model cannot take this input.** {err}")
+        st.error(_("**The model cannot take this input.** {error}").format(error=err))
         return None
 
 
@@ -97,7 +99,7 @@ def try_point(model: Trained, run_id: str) -> None:
     if out is None:
         return
     if "values" in out:
-        st.metric("The model says", f"{out['values'][0]:.4g}")
+        st.metric(_("The model says"), f"{out['values'][0]:.4g}")
         return
     grid_col, bars_col = st.columns([3, 2])
     with grid_col:
@@ -106,7 +108,7 @@ def try_point(model: Trained, run_id: str) -> None:
             figure = boundary_with_point(grid, tuple(point), out["prediction"])
             chart(figure, f"{KEY}.boundary")
         else:
-            st.metric("The model says", out["prediction"])
+            st.metric(_("The model says"), out["prediction"])
     with bars_col:
         chart(probability_bars(out["probabilities"]), f"{KEY}.bars")
 
@@ -114,7 +116,7 @@ def try_point(model: Trained, run_id: str) -> None:
 def _canvas_pixels(run_id: str) -> np.ndarray | None:
     from streamlit_drawable_canvas import st_canvas
 
-    st.caption("Draw with the mouse (white ink on black, like the training images).")
+    st.caption(_("Draw with the mouse (white ink on black, like the training images)."))
     drawn = st_canvas(
         stroke_width=max(8, CANVAS_PX // 12),
         stroke_color="#FFFFFF",
@@ -144,7 +146,7 @@ def centred(pixels: np.ndarray, margin: float = 0.15) -> np.ndarray:
 
 
 def _uploaded_pixels() -> np.ndarray | None:
-    file = st.file_uploader("A picture", type=IMAGE_TYPES, key=f"{KEY}.image_upload")
+    file = st.file_uploader(_("A picture"), type=IMAGE_TYPES, key=f"{KEY}.image_upload")
     if file is None:
         return None
     try:
@@ -153,20 +155,28 @@ def _uploaded_pixels() -> np.ndarray | None:
             img.thumbnail((256, 256))
             return np.asarray(img.convert("RGB"))
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        st.error(f"**{file.name} could not be read as a picture.** Try a PNG or JPEG.")
+        st.error(
+            _("**{name} could not be read as a picture.** Try a PNG or JPEG.").format(
+                name=file.name
+            )
+        )
         return None
 
 
 def try_image(model: Trained, run_id: str) -> None:
     colour = model.data.spec.input_shape[0] == 3
     how = st.segmented_control(
-        "Input", ["Draw", "Upload"], default="Upload" if colour else "Draw", key=f"{KEY}.how"
+        _("Input"),
+        [N_("Draw"), N_("Upload")],
+        default="Upload" if colour else "Draw",
+        format_func=lambda option: _(option),
+        key=f"{KEY}.how",
     )
     left, right = st.columns([2, 3])
     with left:
         pixels = _uploaded_pixels() if how == "Upload" else _canvas_pixels(run_id)
     if pixels is None:
-        right.info("Draw something (or upload a picture) and the model answers here.")
+        right.info(_("Draw something (or upload a picture) and the model answers here."))
         return
     out = answer(model, {"image": pixels.tolist()})
     if out is None:
@@ -177,20 +187,20 @@ def try_image(model: Trained, run_id: str) -> None:
         with a:
             chart(seen_image(out["seen"], extras["mean"], extras["std"]), f"{KEY}.seen")
         with b:
-            st.metric("The model says", out["prediction"])
+            st.metric(_("The model says"), out["prediction"])
             chart(probability_bars(out["probabilities"]), f"{KEY}.bars")
 
 
 def try_prompt(model: Trained, run_id: str) -> None:
     example = example_input(model)["prompt"]
-    prompt = st.text_area("Prompt", value=example, key=f"{KEY}.prompt.{run_id}", max_chars=2000)
+    prompt = st.text_area(_("Prompt"), value=example, key=f"{KEY}.prompt.{run_id}", max_chars=2000)
     cols = st.columns(4)
-    temperature = cols[0].slider("Temperature", 0.1, 2.0, 0.8, 0.05, key=f"{KEY}.temperature")
+    temperature = cols[0].slider(_("Temperature"), 0.1, 2.0, 0.8, 0.05, key=f"{KEY}.temperature")
     top_k = cols[1].number_input(
-        "Top-k (0: all)", 0, len(model.data.spec.vocab), 0, key=f"{KEY}.top_k"
+        _("Top-k (0: all)"), 0, len(model.data.spec.vocab), 0, key=f"{KEY}.top_k"
     )
-    length = cols[2].slider("Characters", 0, 300, 120, 10, key=f"{KEY}.length")
-    seed = cols[3].number_input("Seed", 0, 2**31 - 1, 0, key=f"{KEY}.seed")
+    length = cols[2].slider(_("Characters"), 0, 300, 120, 10, key=f"{KEY}.length")
+    seed = cols[3].number_input(_("Seed"), 0, 2**31 - 1, 0, key=f"{KEY}.seed")
     raw = {
         "prompt": prompt,
         "temperature": temperature,
@@ -201,30 +211,37 @@ def try_prompt(model: Trained, run_id: str) -> None:
     out = answer(model, raw)
     if out is None:
         return
-    st.markdown("**Continuation** (the prompt, then what the model wrote):")
+    st.markdown(_("**Continuation** (the prompt, then what the model wrote):"))
     st.code(out["prompt"] + out["continuation"], language=None, wrap_lines=True)
     shown = {
-        ("space" if c == " " else "newline" if c == "\n" else c): p
+        (_("space") if c == " " else _("newline") if c == "\n" else c): p
         for c, p in out["next_character"].items()
     }
-    chart(probability_bars(shown, "Next character after the prompt"), f"{KEY}.bars")
+    chart(probability_bars(shown, _("Next character after the prompt")), f"{KEY}.bars")
 
 
 def try_text(model: Trained, run_id: str) -> None:
     text = st.text_area(
-        "Your text", value=example_input(model)["text"], key=f"{KEY}.text.{run_id}", max_chars=2000
+        _("Your text"),
+        value=example_input(model)["text"],
+        key=f"{KEY}.text.{run_id}",
+        max_chars=2000,
     )
     out = answer(model, {"text": text})
     if out is not None:
-        st.metric("The model says", out["prediction"])
+        st.metric(_("The model says"), out["prediction"])
         chart(probability_bars(out["probabilities"]), f"{KEY}.bars")
 
 
 def try_sequence(model: Trained, run_id: str) -> None:
     vocab = model.data.spec.vocab
-    st.caption(f"Symbols: {' '.join(vocab)} · length {model.data.spec.input_shape[0]}")
+    st.caption(
+        _("Symbols: {symbols} · length {length}").format(
+            symbols=" ".join(vocab), length=model.data.spec.input_shape[0]
+        )
+    )
     seq = st.text_input(
-        "Sequence", value=example_input(model)["sequence"], key=f"{KEY}.sequence.{run_id}"
+        _("Sequence"), value=example_input(model)["sequence"], key=f"{KEY}.sequence.{run_id}"
     )
     out = answer(model, {"sequence": seq})
     if out is None:
@@ -232,21 +249,21 @@ def try_sequence(model: Trained, run_id: str) -> None:
     if "output" in out:
         st.code(f"in:  {out['sequence']}\nout: {out['output']}", language=None)
     else:
-        st.metric("The model says", out["prediction"])
+        st.metric(_("The model says"), out["prediction"])
         chart(probability_bars(out["probabilities"]), f"{KEY}.bars")
 
 
 def try_series(model: Trained, run_id: str) -> None:
     example = example_input(model)["series"]
     text = st.text_input(
-        f"The last {len(example)} values, oldest first (comma-separated)",
+        _("The last {n} values, oldest first (comma-separated)").format(n=len(example)),
         value=", ".join(f"{v:g}" for v in example),
         key=f"{KEY}.series.{run_id}",
     )
     try:
         values = [float(v) for v in text.split(",") if v.strip()]
     except ValueError:
-        st.error("**Write numbers separated by commas**, e.g. 0.1, 0.5, 0.9.")
+        st.error(_("**Write numbers separated by commas**, e.g. 0.1, 0.5, 0.9."))
         return
     out = answer(model, {"series": values})
     if out is not None:
@@ -274,11 +291,12 @@ def try_row(model: Trained, run_id: str) -> None:
     out = answer(model, {"row": row})
     if out is None:
         return
+    says = _("The model says ({target})").format(target=model.data.extras["target"])
     if "probabilities" in out:
-        st.metric(f"The model says ({model.data.extras['target']})", out["prediction"])
+        st.metric(says, out["prediction"])
         chart(probability_bars(out["probabilities"]), f"{KEY}.bars")
     else:
-        st.metric(f"The model says ({model.data.extras['target']})", f"{out['values'][0]:.4g}")
+        st.metric(says, f"{out['values'][0]:.4g}")
 
 
 INPUTS = {
@@ -303,13 +321,15 @@ def _finetune(record: RunRecord) -> None:
 
 def finetune_button(record: RunRecord) -> None:
     if st.button(
-        "Fine-tune it in the Playground",
+        _("Fine-tune it in the Playground"),
         key=f"{KEY}.finetune",
         icon=":material/model_training:",
         on_click=_finetune,
         args=(record,),
-        help="A new run that starts from these trained weights: change the data (other classes, "
-        "fewer examples), freeze layers, replace the output layer.",
+        help=_(
+            "A new run that starts from these trained weights: change the data (other classes, "
+            "fewer examples), freeze layers, replace the output layer."
+        ),
     ):
         st.switch_page("pages/playground.py")
 
@@ -328,43 +348,45 @@ def _tensorboard(run_id: str) -> bytes:
 def use_elsewhere(model: Trained, record: RunRecord, mine: bool) -> None:
     """The curl command of the API, and the run as script, notebook, ONNX and TensorBoard."""
     rid = record.run_id
-    st.markdown("**Call it over HTTP.** Serve it, then ask for a prediction:")
+    st.markdown(_("**Call it over HTTP.** Serve it, then ask for a prediction:"))
     st.code(f".venv/bin/python -m core serve {rid} --port 8000", language="bash")
     st.code(curl_command(rid, example_input(model)), language="bash")
-    st.markdown("**Take it with you.**")
+    st.markdown(_("**Take it with you.**"))
     title = f"Backprop Lab run {rid}"
     cols = st.columns(4)
     cols[0].download_button(
-        "Training script (.py)",
+        _("Training script (.py)"),
         partial(export_script, record.config, title),
         file_name=f"{rid}.py",
         mime="text/x-python",
         key=f"{KEY}.script",
-        help="Plain PyTorch: rebuilds data, model, optimizer and schedule and trains as configured.",
+        help=_(
+            "Plain PyTorch: rebuilds data, model, optimizer and schedule and trains as configured."
+        ),
     )
     cols[1].download_button(
-        "Notebook (.ipynb)",
+        _("Notebook (.ipynb)"),
         partial(export_notebook, record.config, title),
         file_name=f"{rid}.ipynb",
         mime="application/x-ipynb+json",
         key=f"{KEY}.notebook",
     )
     cols[2].download_button(
-        "Model (ONNX)",
+        _("Model (ONNX)"),
         partial(_onnx, model) if mine else b"",
         file_name=f"{rid}.onnx",
         mime="application/octet-stream",
         key=f"{KEY}.onnx",
         disabled=not mine,
-        help="Checked against PyTorch in onnxruntime before you get it."
+        help=_("Checked against PyTorch in onnxruntime before you get it.")
         if mine
-        else "Only the run's owner can download its weights.",
+        else _("Only the run's owner can download its weights."),
     )
     cols[3].download_button(
-        "Metrics (TensorBoard)",
+        _("Metrics (TensorBoard)"),
         partial(_tensorboard, rid),
         file_name=f"{rid}-tensorboard.zip",
         mime="application/zip",
         key=f"{KEY}.tensorboard",
-        help="Unzip, then: tensorboard --logdir <folder>",
+        help=_("Unzip, then: tensorboard --logdir <folder>"),
     )

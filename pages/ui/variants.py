@@ -11,6 +11,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
+from core.i18n import _
 from core.run_state import RunView
 from core.urlstate import config_diff
 from pages.ui import state
@@ -51,20 +52,30 @@ def comparison(view: RunView, original: RunView) -> None:
     """The variant's diff, both loss curves overlaid, and (2-D data) both decision boundaries."""
     changed = config_diff(original.config, view.config)
     st.markdown(
-        f"**A variant of run `{original.run_id}`**, same seed, so same starting weights "
-        "and data order where the model allows it."
+        _(
+            "**A variant of run `{run_id}`**, same seed, so same starting weights and data order "
+            "where the model allows it."
+        ).format(run_id=original.run_id)
     )
     if changed:
-        st.caption("Changed: " + " · ".join(f"`{c}`" for c in changed))
+        st.caption(_("Changed: {settings}").format(settings=" · ".join(f"`{c}`" for c in changed)))
     else:
         st.caption(
-            "Nothing changed: the two runs compute the same numbers, so their curves lie exactly "
-            "on top of each other."
+            _(
+                "Nothing changed: the two runs compute the same numbers, so their curves lie "
+                "exactly on top of each other."
+            )
         )
     if view.loss_values and original.loss_values:
         a, b = original.loss_values[0], view.loss_values[0]
-        same = "identical" if a == b else "different"
-        st.caption(f"First training loss: {a!r} (original) and {b!r} (variant), {same}.")
+        text = (
+            _("First training loss: {original!r} (original) and {variant!r} (variant), identical.")
+            if a == b
+            else _(
+                "First training loss: {original!r} (original) and {variant!r} (variant), different."
+            )
+        )
+        st.caption(text.format(original=a, variant=b))
     # Redrawn each second while the variant trains: rebuilt only when a run's data moved.
     stamp = (len(view.loss_steps), len(original.loss_steps))
     curves = cached_figure(view, _curves, original.run_id, stamp=stamp, every_s=LOSS_S)
@@ -72,13 +83,13 @@ def comparison(view: RunView, original: RunView) -> None:
     if view.samples_kind == "boundary" and original.samples_kind == "boundary":
         left, right = st.columns(2)
         with left:
-            st.caption("Original")
+            st.caption(_("Original"))
             figure = cached_figure(
                 view, _original_boundary, original.run_id, stamp=original.samples_step
             )
             chart(figure, "dashboard.variant_boundary_a")
         with right:
-            st.caption("Variant")
+            st.caption(_("Variant"))
             figure = cached_figure(view, decision_boundary, stamp=view.samples_step, every_s=SLOW_S)
             chart(figure, "dashboard.variant_boundary_b")
 
@@ -90,7 +101,10 @@ def _other(run_id: str) -> RunView | None:
 
 def _curves(view: RunView, original_id: str) -> go.Figure:
     original = _other(original_id) or view
-    labels = [f"original {original.run_id[-6:]}", f"variant {view.run_id[-6:]}"]
+    labels = [
+        _("original {run_id}").format(run_id=original.run_id[-6:]),
+        _("variant {run_id}").format(run_id=view.run_id[-6:]),
+    ]
     return compare_runs([original, view], "step_loss", labels)
 
 

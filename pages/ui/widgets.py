@@ -2,6 +2,9 @@
 
     cfg, errors = config_inputs(cfg, "playground.optim", ["lr", "momentum"])
 
+Labels, help texts and option names come from the metadata (`label`, `help`, `options`: value ->
+shown name), marked with `N_()` in core and translated here when drawn; values stay English.
+
 bool -> checkbox, Literal -> selectbox, int -> number input (slider for short ranges), float ->
 slider or number input (`log` -> log-spaced slider), tuple[int, ...] -> "16, 16" text input with
 validation, tuple[str, ...] with choices -> multiselect, str -> text input. A new config class
@@ -21,14 +24,31 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from core.data.features import EXTRA_FEATURES
+from core.i18n import N_, _
 
 T = TypeVar("T")
 SLIDER_STEP = 0.01  # floats on a short range (dropout, noise, momentum) get a slider in 0.01 steps
 
 # Presentation hints merged over a field's metadata (keyed by field name): choices the metadata does
-# not list, and penalties whose useful values span decades (0 = off, then 1e-5 ... max).
+# not list, shown names of options shared by several configs, and penalties whose useful values
+# span decades (0 = off, then 1e-5 ... max).
+ACTIVATION_OPTIONS = {
+    "relu": "ReLU",
+    "leaky_relu": "Leaky ReLU",
+    "gelu": "GELU",
+    "linear": N_("linear (none)"),
+}
+INIT_OPTIONS = {
+    "default": N_("PyTorch default"),
+    "xavier": "Xavier",
+    "he": "He (Kaiming)",
+    "zeros": N_("zeros (all the same)"),
+    "constant": N_("constant (all the same)"),
+}
 UI_HINTS: Mapping[str, Mapping[str, Any]] = {
     "features": {"choices": tuple(EXTRA_FEATURES)},
+    "activation": {"options": ACTIVATION_OPTIONS},
+    "init": {"options": INIT_OPTIONS},
     "weight_decay": {"log": True, "zero": True},
     "l1": {"log": True, "zero": True},
     "grad_clip": {"log": True, "zero": True},
@@ -38,6 +58,17 @@ UI_HINTS: Mapping[str, Mapping[str, Any]] = {
 
 def _label(name: str) -> str:
     return name.replace("_", " ").capitalize()
+
+
+def field_label(cls: type, name: str) -> str:
+    """The translated label of field `name` of dataclass `cls` (its metadata's, else its name)."""
+    meta = _meta(cls, name)[1]
+    return _(meta.get("label") or _label(name))
+
+
+def option_name(meta: Mapping[str, Any], value: Any) -> str:
+    """How an option of a field is shown: its metadata's name for it, translated."""
+    return _(str(meta.get("options", {}).get(value, value)))
 
 
 @cache
@@ -75,14 +106,20 @@ def parse_int_tuple(text: str, meta: Mapping[str, Any]) -> tuple[int, ...]:
     try:
         values = tuple(int(p) for p in parts)
     except ValueError:
-        raise ValueError(f"{text!r} is not a list of whole numbers like 16, 16") from None
+        raise ValueError(
+            _("{text} is not a list of whole numbers like 16, 16").format(text=repr(text))
+        ) from None
     lo, hi = meta.get("min", 1), meta.get("max")
     bad = [v for v in values if v < lo or (hi is not None and v > hi)]
     if bad:
-        raise ValueError(f"every number must be between {lo} and {hi}; got {bad}")
+        raise ValueError(
+            _("every number must be between {lo} and {hi}; got {bad}").format(lo=lo, hi=hi, bad=bad)
+        )
     n_lo, n_hi = meta.get("min_len", 0), meta.get("max_len", 64)
     if not n_lo <= len(values) <= n_hi:
-        raise ValueError(f"give between {n_lo} and {n_hi} numbers; got {len(values)}")
+        raise ValueError(
+            _("give between {lo} and {hi} numbers; got {n}").format(lo=n_lo, hi=n_hi, n=len(values))
+        )
     return values
 
 
@@ -184,7 +221,8 @@ def field_input(
     """
     tp, meta = _meta(type(cfg), name)
     value = getattr(cfg, name)
-    label, help_ = label or _label(name), meta.get("help")
+    label = _(label or meta.get("label") or _label(name))
+    help_ = _(meta["help"]) if meta.get("help") else None
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     kw: dict[str, Any] = {"key": key, "help": help_}
     typed, error = None, ""
@@ -200,7 +238,9 @@ def field_input(
     elif origin is typing.Literal:
         if bind is not None:
             show(key, value)
-        got = st.selectbox(label, args, args.index(value), **kw)
+        got = st.selectbox(
+            label, args, args.index(value), format_func=lambda v: option_name(meta, v), **kw
+        )
     elif tp is int:
         got = _int_input(label, value, meta, kw)
     elif tp is float:
@@ -212,12 +252,19 @@ def field_input(
         except ValueError as err:
             got, error = value, str(err)
     elif origin is tuple and "choices" in meta:
-        got = tuple(st.multiselect(label, meta["choices"], **_value(kw, list(value), "default")))
+        got = tuple(
+            st.multiselect(
+                label,
+                meta["choices"],
+                format_func=lambda v: option_name(meta, v),
+                **_value(kw, list(value), "default"),
+            )
+        )
     else:
         widget: Callable[..., str] = st.text_area if meta.get("area") else st.text_input
         got = widget(label, **_value(kw, value))
     if error:
-        error = f"{label}: {error}"
+        error = _("{label}: {error}").format(label=label, error=error)
     return (value if bind is not None else got), error
 
 
@@ -256,7 +303,7 @@ def bound_inputs(
     for name in names:
         if bind.hides(bind.path(name)):
             continue
-        _, error = field_input(cfg, name, f"{prefix}.{name}", (labels or {}).get(name), bind)
+        _unused, error = field_input(cfg, name, f"{prefix}.{name}", (labels or {}).get(name), bind)
         if error:
             st.error(error)
             errors.append(error)

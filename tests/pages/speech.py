@@ -99,13 +99,14 @@ def speak(page: str, kind: str | None = None, lang: str = "qps") -> AppTest:
     `python -m tests.pages.speech pages/playground.py --run point` lists what that page shows
     untranslated (set BPL_DATA_DIR to a scratch folder first).
     """
-    from pages.ui import state
+    from pages.ui import i18n, state
     from tests.pages.conftest import APP
     from tests.pages.test_try_page import RUNS
 
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.session_state[state.OWNER] = "speech-owner-token"
     at.session_state["i18n.lang"] = lang
+    i18n.OUTSIDE_SCRIPT_LANGUAGE = lang  # AppTest reads format_func outside the script run
     at.run()
     if kind:
         reg = state.registry()

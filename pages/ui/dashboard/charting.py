@@ -13,6 +13,7 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
+from core.i18n import language
 from core.run_state import RunView
 from pages.ui import presentation
 
@@ -38,13 +39,13 @@ def cached_figure(
     While the run is active a moved chart is redrawn once it is `every_s` seconds old, or at once
     when a numeric stamp (a count that grows: steps, epochs) grew by half since it was drawn, so the
     fast early phase of a run stays lively. A finished run's charts are drawn once more, in full.
-    Only the current run's figures are kept.
+    Only the current run's figures are kept, one per language (their titles are translated).
     """
     cache = st.session_state.get(FIGURE_CACHE)
     if cache is None or cache["run"] != view.run_id:
         cache = {"run": view.run_id, "figures": {}}
         st.session_state[FIGURE_CACHE] = cache
-    key = (builder.__name__, *args)
+    key = (builder.__name__, language(), *args)  # figures hold translated titles
     entry = cache["figures"].get(key)  # (stamp, active, built at, figure)
     now = time.monotonic()
     if (

@@ -15,10 +15,12 @@ from pathlib import Path
 import streamlit as st
 
 from core.config import RunConfig
-from core.events import ACTIVE_STATUSES
+from core.events import ACTIVE_STATUSES, localize_status_text
+from core.i18n import _
 from core.run_state import MAX_POINTS, RunState, RunView
 from pages.ui import actions, presentation, state, variants
 from pages.ui.dashboard.charting import chart
+from pages.ui.dashboard.runs_table import status_label
 from pages.ui.dashboard.tabs import show_tabs
 from pages.ui.figures import ema
 from pages.ui.figures.base import new_figure, show_empty
@@ -35,14 +37,16 @@ def dashboard(run: RunState | None, can_control: bool = True) -> None:
     the run's owner, and never on a read-only link (`can_control=False`)."""
     view = _thinned(run) if run is not None else None
     if view is None:
-        where = (
-            ""
+        st.info(
+            _("No run yet: press **Start**.")
             if presentation.enabled()
-            else "choose data, a model and hyperparameters on the left, then "
+            else _(
+                "No run yet: choose data, a model and hyperparameters on the left, then **Start**."
+            )
         )
-        st.info(f"No run yet: {where}**Start**." if where else "No run yet: press **Start**.")
         # An empty chart now also loads the browser's charting library before the first run.
-        empty = show_empty(new_figure("Training loss per step", "step", "loss", "empty"), "")
+        figure = new_figure(_("Training loss per step"), _("step"), _("loss"), "empty")
+        empty = show_empty(figure, "")
         chart(empty.update_layout(height=320), "dashboard.placeholder")
         return
     header(view)
@@ -50,8 +54,9 @@ def dashboard(run: RunState | None, can_control: bool = True) -> None:
     if state.registry().store.weights_path(view.run_id) is not None:
         st.page_link(
             "pages/try_model.py",
-            label="Try this model on your own input"
-            + (" (its weights so far)" if view.active else ""),
+            label=_("Try this model on your own input (its weights so far)")
+            if view.active
+            else _("Try this model on your own input"),
             icon=":material/model_training:",
             query_params={state.RUN: view.run_id},
         )
@@ -60,10 +65,12 @@ def dashboard(run: RunState | None, can_control: bool = True) -> None:
         controls(view)
     elif view.active and mine:
         st.caption(
-            ":material/visibility: A read-only link: open the Playground itself to steer it."
+            _(":material/visibility: A read-only link: open the Playground itself to steer it.")
         )
     elif view.active:
-        st.caption(":material/visibility: You are watching this run; only its owner can steer it.")
+        st.caption(
+            _(":material/visibility: You are watching this run; only its owner can steer it.")
+        )
     st.fragment(run_every=REFRESH_S if view.active else None)(_live)(view.run_id, view.status)
 
 
@@ -82,7 +89,7 @@ def _live(run_id: str, shown_status: str) -> None:
     state.owner()  # a watching visitor is present: their runs are not abandoned
     view = live_view(run_id)
     if view is None:
-        st.warning("This run was deleted.")
+        st.warning(_("This run was deleted."))
         return
     if view.status != shown_status:
         st.rerun()  # header, controls and timer follow the new status; off once the run ended
@@ -96,46 +103,63 @@ def _live(run_id: str, shown_status: str) -> None:
 
 def describe(cfg: RunConfig) -> str:
     """One line naming a run's data, model and key hyperparameters."""
-    return (
-        f"{cfg.data.name} · {cfg.model.kind} · {cfg.optim.name} "
-        f"lr {format_number(cfg.optim.lr)} · batch {cfg.train.batch_size} · "
-        f"{cfg.train.epochs} epochs · seed {cfg.seed}"
+    return _(
+        "{data} · {model} · {optimizer} lr {lr} · batch {batch} · {epochs} epochs · seed {seed}"
+    ).format(
+        data=cfg.data.name,
+        model=cfg.model.kind,
+        optimizer=cfg.optim.name,
+        lr=format_number(cfg.optim.lr),
+        batch=cfg.train.batch_size,
+        epochs=cfg.train.epochs,
+        seed=cfg.seed,
     )
 
 
 def header(view: RunView) -> None:
-    st.markdown(f"#### Run `{view.run_id}` — {view.status}")
+    st.markdown(
+        _("#### Run `{run_id}` — {status}").format(
+            run_id=view.run_id, status=status_label(view.status)
+        )
+    )
     st.caption(describe(view.config))
 
 
 def status_message(view: RunView) -> None:
     """The run's status in words: errors in red with the engine's message and advice."""
-    s, msg, hint = view.status, view.message, view.hint
+    s = view.status
+    msg, hint = localize_status_text(view.message), localize_status_text(view.hint)
     if s == "queued":
         place = state.registry().queue_position(view.run_id)
-        where = f"number **{place}** in line" if place else "waiting"
         st.info(
-            f"Queued, {where}: every training slot is busy. Slots go to each visitor in turn, "
-            "so it starts as soon as one frees up for you."
+            _(
+                "Queued, number **{place}** in line: every training slot is busy. Slots go to "
+                "each visitor in turn, so it starts as soon as one frees up for you."
+            ).format(place=place)
+            if place
+            else _(
+                "Queued, waiting: every training slot is busy. Slots go to each visitor in turn, "
+                "so it starts as soon as one frees up for you."
+            )
         )
     elif s == "starting":
-        st.info(msg or "Starting a worker process…")
+        st.info(msg or _("Starting a worker process…"))
     elif s == "paused":
-        st.info("Paused. **Resume** continues from the same step.")
+        st.info(_("Paused. **Resume** continues from the same step."))
     elif s == "completed":
-        st.success(msg or "Finished.")
+        st.success(msg or _("Finished."))
     elif s == "stopped":
-        st.info(msg or "Stopped.")
+        st.info(msg or _("Stopped."))
     elif s == "diverged":
-        st.error(f"**Training diverged.** {msg}")
+        st.error(_("**Training diverged.** {message}").format(message=msg))
     elif s == "failed":
-        st.error(f"**Training failed.** {msg}")
+        st.error(_("**Training failed.** {message}").format(message=msg))
     elif s in ("interrupted", "damaged"):
         st.warning(msg)
     if hint and s in ("diverged", "failed", "interrupted"):
-        st.warning(f"**What to try:** {hint}")
+        st.warning(_("**What to try:** {hint}").format(hint=hint))
     if view.detail and s == "failed":
-        with st.expander("Technical details"):
+        with st.expander(_("Technical details")):
             st.code(without_server_paths(view.detail), language=None)
     error = st.session_state.pop(state.CONTROL_ERROR, "")
     if error:
@@ -160,7 +184,7 @@ def lr_key(run_id: str) -> str:
 def _apply_lr(run_id: str) -> None:
     lr = float(st.session_state[lr_key(run_id)])
     if actions.control_run(run_id, ("lr", lr)):
-        st.toast(f"Learning rate set to {format_number(lr)}")
+        st.toast(_("Learning rate set to {lr}").format(lr=format_number(lr)))
 
 
 def controls(view: RunView) -> None:
@@ -170,9 +194,9 @@ def controls(view: RunView) -> None:
     for col, (label, cmd, enabled) in zip(
         cols,
         (
-            ("Pause", "pause", s == "running"),
-            ("Resume", "resume", s == "paused"),
-            ("Stop", "stop", view.active),
+            (_("Pause"), "pause", s == "running"),
+            (_("Resume"), "resume", s == "paused"),
+            (_("Stop"), "stop", view.active),
         ),
         strict=False,
     ):
@@ -185,7 +209,7 @@ def controls(view: RunView) -> None:
             width="stretch",
         )
     cols[3].number_input(
-        "Learning rate",
+        _("Learning rate"),
         min_value=1e-6,
         max_value=10.0,
         value=min(max(view.config.optim.lr, 1e-6), 10.0),
@@ -193,10 +217,12 @@ def controls(view: RunView) -> None:
         step=1e-4,
         key=lr_key(rid),
         disabled=s not in ("running", "paused"),
-        help="The base learning rate, sent to the running worker; a schedule keeps multiplying it.",
+        help=_(
+            "The base learning rate, sent to the running worker; a schedule keeps multiplying it."
+        ),
     )
     cols[4].button(
-        "Apply",
+        _("Apply"),
         key="dashboard.apply_lr",
         on_click=_apply_lr,
         args=(rid,),
@@ -204,45 +230,59 @@ def controls(view: RunView) -> None:
         width="stretch",
     )
     st.button(
-        "Run a variant",
+        _("Run a variant"),
         key="dashboard.variant",
         on_click=variants.run_variant,
         args=(rid,),
         icon=":material/call_split:",
-        help="Put this run's setup in the form: change what you want to test and Start. Same "
-        "seed, so the variant starts from the same weights and sees the data in the same order; "
-        "both curves are then drawn on one chart.",
+        help=_(
+            "Put this run's setup in the form: change what you want to test and Start. Same "
+            "seed, so the variant starts from the same weights and sees the data in the same "
+            "order; both curves are then drawn on one chart."
+        ),
     )
 
 
 def _duration(seconds: float) -> str:
     seconds = int(max(0, seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds} s"
+    if seconds >= 60:
+        return f"{seconds // 60}:{seconds % 60:02d}"
+    return _("{seconds} s").format(seconds=seconds)
 
 
 def progress(view: RunView) -> None:
     """Progress bar (epoch, step, speed, time left) and the headline numbers."""
     p, epochs = view.progress, view.config.train.epochs
     if p is None or not p.total_steps:
-        st.progress(0.0, text="Waiting for the first steps…")
+        st.progress(0.0, text=_("Waiting for the first steps…"))
         return
     done = min(1.0, p.step / p.total_steps)
     left = p.elapsed_s / p.step * (p.total_steps - p.step) if p.step else 0.0
-    st.progress(
-        done,
-        text=f"Epoch {min(p.epoch + 1, epochs)}/{epochs} · step {p.step:,}/{p.total_steps:,} · "
-        f"{p.samples_per_s:,.0f} samples/s · "
-        + (f"{_duration(left)} left" if view.active else f"took {_duration(p.elapsed_s)}"),
+    where = _("Epoch {epoch}/{epochs} · step {step:,}/{total:,} · {speed:,.0f} samples/s").format(
+        epoch=min(p.epoch + 1, epochs),
+        epochs=epochs,
+        step=p.step,
+        total=p.total_steps,
+        speed=p.samples_per_s,
     )
+    when = (
+        _("{time} left").format(time=_duration(left))
+        if view.active
+        else _("took {time}").format(time=_duration(p.elapsed_s))
+    )
+    st.progress(done, text=f"{where} · {when}")
     smoothing = float(st.session_state.get(SMOOTHING, 0.6))
     finite = [v for v in view.loss_values[-500:] if v == v and abs(v) != float("inf")]
     loss = ema(finite, smoothing)[-1] if finite else None
     cols = st.columns(4)
-    cols[0].metric("Step", f"{p.step:,}")
-    cols[1].metric("Loss (smoothed)", format_value(loss) if loss is not None else "–")
+    cols[0].metric(_("Step"), f"{p.step:,}")
+    cols[1].metric(_("Loss (smoothed)"), format_value(loss) if loss is not None else "–")
     # Validation may skip tiny epochs (see core.trainer.VAL_BUDGET): show the latest measured one.
     last = next((e for e in reversed(view.epochs) if e.val_metric == e.val_metric), None)
-    name = last.metric_name if last else "metric"
-    value = f"{last.val_metric * metric_scale(name):.4g}" if last else "–"
-    cols[2].metric(f"Validation {metric_title(name)}", value)
-    cols[3].metric("Learning rate", format_number(p.lr))
+    if last is None:
+        cols[2].metric(_("Validation metric"), "–")
+    else:
+        value = f"{last.val_metric * metric_scale(last.metric_name):.4g}"
+        label = _("Validation {metric}").format(metric=metric_title(last.metric_name))
+        cols[2].metric(label, value)
+    cols[3].metric(_("Learning rate"), format_number(p.lr))

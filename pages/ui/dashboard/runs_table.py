@@ -14,6 +14,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from core.events import STATUS_NAMES
+from core.i18n import N_, _, language
 from core.run_state import RunView
 from core.runs import RunRegistry
 from core.store import RunRecord
@@ -23,6 +25,37 @@ from pages.ui.widgets import format_number
 
 COLUMNS = ["created", "dataset", "model", "optimizer", "lr", "batch", "epochs", "status",
            "best val", "metric", "duration", "started from", "run"]  # fmt: skip
+# The columns' headers as a visitor reads them (code keeps using the English names above).
+COLUMN_LABELS = {
+    "created": N_("created"),
+    "dataset": N_("dataset"),
+    "model": N_("model"),
+    "optimizer": N_("optimizer"),
+    "lr": N_("lr"),
+    "batch": N_("batch"),
+    "epochs": N_("epochs"),
+    "status": N_("status"),
+    "best val": N_("best val"),
+    "metric": N_("metric"),
+    "duration": N_("duration"),
+    "started from": N_("started from"),
+    "run": N_("run"),
+}
+
+
+def status_label(status: str) -> str:
+    """A run's status in the visitor's language (an unknown one as it is)."""
+    return _(status) if status in STATUS_NAMES else status
+
+
+def column_label(column: str) -> str:
+    """A table column's header in the visitor's language."""
+    return _(COLUMN_LABELS[column]) if column in COLUMN_LABELS else column
+
+
+def shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its headers in the visitor's language, ready for `st.dataframe`."""
+    return frame.rename(columns=column_label)
 
 
 def view_numbers(view: RunView | None) -> dict[str, Any]:
@@ -47,7 +80,8 @@ def view_numbers(view: RunView | None) -> dict[str, Any]:
 
 
 @st.cache_data(max_entries=2000, show_spinner=False)
-def _stored_numbers(root: str, run_id: str, updated: float) -> dict[str, Any]:
+def _stored_numbers(root: str, run_id: str, updated: float, lang: str) -> dict[str, Any]:
+    """`view_numbers` of a stored run; `lang` keys the cache, as the metric's name is translated."""
     return view_numbers(state.registry().snapshot(run_id))
 
 
@@ -55,7 +89,11 @@ def _duration(seconds: float | None) -> str:
     if seconds is None:
         return ""
     seconds = int(seconds)
-    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+    if seconds >= 60:
+        return _("{minutes} min {seconds:02d} s").format(
+            minutes=seconds // 60, seconds=seconds % 60
+        )
+    return _("{seconds} s").format(seconds=seconds)
 
 
 def run_numbers(reg: RunRegistry, record: RunRecord, active: set[str]) -> dict[str, Any]:
@@ -63,11 +101,11 @@ def run_numbers(reg: RunRegistry, record: RunRecord, active: set[str]) -> dict[s
     save (tables that refresh every few seconds do not re-read finished runs)."""
     if record.run_id in active:
         return view_numbers(reg.snapshot(record.run_id))
-    return _stored_numbers(str(reg.store.root), record.run_id, record.updated)
+    return _stored_numbers(str(reg.store.root), record.run_id, record.updated, language())
 
 
 def runs_frame(reg: RunRegistry, records: list[RunRecord]) -> pd.DataFrame:
-    """The table shown on the Runs page, newest first."""
+    """The table shown on the Runs page, newest first (English column names: see `shown`)."""
     active = set(reg.active())
     rows = []
     for r in records:
@@ -82,12 +120,14 @@ def runs_frame(reg: RunRegistry, records: list[RunRecord]) -> pd.DataFrame:
                 "lr": format_number(cfg.optim.lr),
                 "batch": cfg.train.batch_size,
                 "epochs": cfg.train.epochs,
-                "status": r.status + (" (shared)" if r.shared else ""),
+                "status": _("{status} (shared)").format(status=status_label(r.status))
+                if r.shared
+                else status_label(r.status),
                 **numbers,
                 "duration": _duration(numbers["duration"]),
                 # Lineage: the run whose weights this one was fine-tuned from.
                 "started from": cfg.finetune.source_run
-                or ("a file" if cfg.finetune.init_from else ""),
+                or (_("a file") if cfg.finetune.init_from else ""),
                 "run": r.run_id,
             }
         )
@@ -131,4 +171,6 @@ def delete_runs(run_ids: list[str]) -> None:
         state.select_run(None)
     st.session_state.pop("runs.table", None)  # the selected row numbers now point elsewhere
     if skipped:
-        st.session_state["runs.note"] = f"Not deleted (another session's shared runs): {skipped}"
+        st.session_state["runs.note"] = _(
+            "Not deleted (another session's shared runs): {runs}"
+        ).format(runs=", ".join(skipped))

@@ -12,6 +12,7 @@ from typing import Any
 import streamlit as st
 
 from core.diagnostics import gradient_flags
+from core.i18n import LANGUAGES, N_, _, translations
 from core.run_state import RunView
 from pages.ui import figures
 from pages.ui.dashboard.charting import LOSS_S, SLOW_S, cached_figure, chart
@@ -20,23 +21,42 @@ from pages.ui.figures.inside import boundary_animation
 from pages.ui.widgets import format_number
 
 TABS = (
-    "Curves",
-    "Gradient flow",
-    "Predictions",
-    "Inside",
-    "Features",
-    "Errors",
-    "Coach",
-    "Model",
+    N_("Curves"),
+    N_("Gradient flow"),
+    N_("Predictions"),
+    N_("Inside"),
+    N_("Features"),
+    N_("Errors"),
+    N_("Coach"),
+    N_("Model"),
 )
 TAB_KEY = "dashboard.tab"
 
 
+def _tab_of(label: object) -> str | None:
+    """The English tab whose label, in any language, is `label` (the open tab's state holds the
+    label it was shown with, so a language switch keeps the same tab open)."""
+    if not isinstance(label, str):
+        return None
+    for tab in TABS:
+        if label in (tab, f"⟦{tab}⟧") or any(
+            translations(lang).get(tab) == label for lang in LANGUAGES
+        ):
+            return tab
+    return None
+
+
 def show_tabs(view: RunView) -> None:
     """The dashboard's tabs; only the open one renders."""
-    if st.session_state.get(TAB_KEY) not in TABS:
-        st.session_state.pop(TAB_KEY, None)
-    tabs = st.tabs(TABS, key=TAB_KEY, on_change="rerun")
+    labels = [_(tab) for tab in TABS]
+    shown = st.session_state.get(TAB_KEY)
+    if shown not in labels:
+        tab = _tab_of(shown)
+        if tab is None:
+            st.session_state.pop(TAB_KEY, None)
+        else:
+            st.session_state[TAB_KEY] = labels[TABS.index(tab)]
+    tabs = st.tabs(labels, key=TAB_KEY, on_change="rerun")
     renderers = (
         curves_tab,
         gradients_tab,
@@ -56,15 +76,15 @@ def show_tabs(view: RunView) -> None:
 def curves_tab(view: RunView) -> None:
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     smoothing = left.slider(
-        "Smoothing",
+        _("Smoothing"),
         0.0,
         0.99,
         0.6,
         0.01,
         key="dashboard.smoothing",
-        help="Exponential moving average of the step loss (like TensorBoard).",
+        help=_("Exponential moving average of the step loss (like TensorBoard)."),
     )
-    log_y = right.toggle("Log scale", key="dashboard.log_y")
+    log_y = right.toggle(_("Log scale"), key="dashboard.log_y")
     last_step = view.loss_steps[-1] if view.loss_steps else 0
     loss = cached_figure(
         view, figures.loss_curve, smoothing, log_y, stamp=last_step, every_s=LOSS_S
@@ -91,7 +111,7 @@ def gradients_tab(view: RunView) -> None:
         numbers = _numbers(flag.numbers)
         show(f"**{flag.title}** — {flag.message}" + (f"\n\n`{numbers}`" if numbers else ""))
     if view.layer_stats and not flags:
-        st.success("Gradients look healthy: no layer is vanishing or exploding.")
+        st.success(_("Gradients look healthy: no layer is vanishing or exploding."))
     stamp = view.layer_stats[-1].step if view.layer_stats else 0
     for builder, key in (
         (figures.grad_norm_lines, "dashboard.grad_lines"),
@@ -104,11 +124,13 @@ def gradients_tab(view: RunView) -> None:
 def predictions_tab(view: RunView) -> None:
     kind = view.samples_kind
     if view.samples_step:
-        st.caption(f"Predictions of the model at step {view.samples_step:,}.")
+        st.caption(_("Predictions of the model at step {step:,}.").format(step=view.samples_step))
     if kind == "text":
         s = view.samples
         st.markdown(
-            f"Prompt `{s.get('static_prompt', '').strip()}`, then the model's own characters:"
+            _("Prompt `{prompt}`, then the model's own characters:").format(
+                prompt=s.get("static_prompt", "").strip()
+            )
         )
         st.code(s.get("static_prompt", "") + s.get("generated", ""), language=None, wrap_lines=True)
         return
@@ -119,7 +141,7 @@ def predictions_tab(view: RunView) -> None:
     if fig is not None:
         chart(fig, "dashboard.predictions")
     if kind == "boundary" and len(view.insights) > 1:
-        st.subheader("How the boundary evolved")
+        st.subheader(_("How the boundary evolved"))
         anim = cached_figure(view, boundary_animation, stamp=len(view.insights), every_s=SLOW_S)
         chart(anim, "dashboard.boundary_animation")
 
@@ -128,10 +150,10 @@ def model_tab(view: RunView) -> None:
     plan = view.plan
     if plan is not None:
         cols = st.columns(3)
-        cols[0].metric("Parameters", f"{plan.model.total_params:,}")
-        cols[1].metric("Training memory (est.)", f"{plan.estimated_bytes / 2**20:.1f} MB")
-        cols[2].metric("Examples (train / val)", f"{plan.n_train:,} / {plan.n_val:,}")
+        cols[0].metric(_("Parameters"), f"{plan.model.total_params:,}")
+        cols[1].metric(_("Training memory (est.)"), f"{plan.estimated_bytes / 2**20:.1f} MB")
+        cols[2].metric(_("Examples (train / val)"), f"{plan.n_train:,} / {plan.n_val:,}")
     table = figures.model_summary_table(plan.model if plan else None)
     st.dataframe(table, hide_index=True, key="dashboard.summary")
-    with st.expander("Configuration (JSON)"):
+    with st.expander(_("Configuration (JSON)")):
         st.json(view.config.to_dict())

@@ -13,12 +13,13 @@ import numpy as np
 import plotly.graph_objects as go
 
 import pages.ui.figures.theme as theme
+from core.i18n import N_, _
 from core.run_state import RunView
 from core.series import minmax_downsample
 
 MAX_TRACE_POINTS = 2000
-WAITING = "waiting for the first steps…"
-NO_DATA = "this run recorded nothing to show here"
+WAITING = N_("waiting for the first steps…")
+NO_DATA = N_("this run recorded nothing to show here")
 
 
 def finite_or_none(values: Sequence[float]) -> list[float | None]:
@@ -63,7 +64,8 @@ def ema(values: Sequence[float], smoothing: float) -> list[float]:
 
 
 def new_figure(title: str, x_title: str, y_title: str, uirevision: str) -> go.Figure:
-    """An empty figure in the lab's template with title, axis titles and a stable `uirevision`."""
+    """An empty figure in the lab's template with title, axis titles (all already translated by the
+    caller) and a stable `uirevision`."""
     fig = go.Figure()
     style(fig, title, uirevision)
     fig.update_xaxes(title_text=x_title)
@@ -79,13 +81,13 @@ def style(fig: go.Figure, title: str, uirevision: str) -> go.Figure:
 
 def empty_text(view: RunView | None) -> str:
     """What an empty chart says: still waiting while the run is active, else that nothing came."""
-    return WAITING if view is None or view.active else NO_DATA
+    return _(WAITING) if view is None or view.active else _(NO_DATA)
 
 
-def show_empty(fig: go.Figure, text: str = WAITING) -> go.Figure:
-    """Add a centred grey note to a figure that has no data yet."""
+def show_empty(fig: go.Figure, text: str | None = None) -> go.Figure:
+    """Add a centred grey note (already translated; default: waiting) to a figure with no data."""
     fig.add_annotation(
-        text=text,
+        text=_(WAITING) if text is None else text,
         xref="paper",
         yref="paper",
         x=0.5,

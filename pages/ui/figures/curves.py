@@ -9,6 +9,7 @@ from plotly.subplots import make_subplots
 
 import pages.ui.figures.theme as theme
 from core.events import EpochEnd
+from core.i18n import N_, _
 from core.run_state import RunView
 from core.tasks import TASKS
 from pages.ui.figures.base import (
@@ -23,12 +24,19 @@ from pages.ui.figures.base import (
 )
 
 CompareMetric = Literal["step_loss", "val_loss", "val_metric"]
-METRIC_TITLES = {"accuracy": "accuracy (%)", "mae": "mean absolute error"}
+METRIC_TITLES = {
+    "accuracy": N_("accuracy (%)"),
+    "mae": N_("mean absolute error"),
+    "metric": N_("metric"),
+}
+SPLITS = {"train": N_("train"), "validation": N_("validation")}
 
 
 def metric_title(metric_name: str) -> str:
-    """Axis title for a task metric: accuracy in percent, or mean absolute error."""
-    return METRIC_TITLES.get(metric_name, metric_name)
+    """Axis title for a task metric, in the visitor's language: accuracy in percent, or mean
+    absolute error (an unknown metric name is shown as it is)."""
+    title = METRIC_TITLES.get(metric_name)
+    return _(title) if title else metric_name
 
 
 def task_metric(view: RunView) -> str:
@@ -46,9 +54,9 @@ def metric_scale(metric_name: str) -> float:
 
 def loss_curve(view: RunView, smoothing: float = 0.6, log_y: bool = False) -> go.Figure:
     """Training loss per step: raw values as a thin line, the debiased EMA as a thick one."""
-    fig = new_figure("Training loss per step", "step", "loss", uirev("loss", view))
+    fig = new_figure(_("Training loss per step"), _("step"), _("loss"), uirev("loss", view))
     if log_y:
-        fig.update_yaxes(type="log", title_text="loss (log scale)")
+        fig.update_yaxes(type="log", title_text=_("loss (log scale)"))
     if not view.loss_steps:
         return show_empty(fig, empty_text(view))
     smoothed = ema(view.loss_values, smoothing)
@@ -56,25 +64,25 @@ def loss_curve(view: RunView, smoothing: float = 0.6, log_y: bool = False) -> go
     fig.add_scatter(
         x=raw_x,
         y=raw_y,
-        name="loss" if smoothing == 0 else "loss (raw)",
+        name=_("loss") if smoothing == 0 else _("loss (raw)"),
         line=dict(color=theme.TRAIN, width=1 if smoothing else 2.5),
         opacity=0.35 if smoothing else 1.0,
-        hovertemplate="step %{x}<br>loss %{y:.4g}<extra></extra>",
+        hovertemplate=_("step %{x}<br>loss %{y:.4g}") + "<extra></extra>",
     )
     if smoothing:
         sx, sy = thin(view.loss_steps, smoothed)
         fig.add_scatter(
             x=sx,
             y=sy,
-            name=f"loss (smoothed {smoothing:g})",
+            name=_("loss (smoothed {smoothing:g})").format(smoothing=smoothing),
             line=dict(color=theme.TRAIN, width=3),
-            hovertemplate="step %{x}<br>smoothed loss %{y:.4g}<extra></extra>",
+            hovertemplate=_("step %{x}<br>smoothed loss %{y:.4g}") + "<extra></extra>",
         )
     if view.status == "diverged":
         fig.add_vline(
             x=view.failed_step,
             line=dict(color=theme.WRONG, dash="dash"),
-            annotation_text="loss became NaN",
+            annotation_text=_("loss became NaN"),
             annotation_font_color=theme.WRONG,
         )
     return fig
@@ -84,11 +92,11 @@ def epoch_curves(view: RunView) -> go.Figure:
     """Side by side: train vs validation loss per epoch, and train vs validation metric."""
     epochs = view.epochs
     name = task_metric(view)
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("loss", metric_title(name)))
-    style(fig, "Train vs validation per epoch", uirev("epochs", view))
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(_("loss"), metric_title(name)))
+    style(fig, _("Train vs validation per epoch"), uirev("epochs", view))
     fig.update_layout(legend_y=1.08)  # above the subplot titles
-    fig.update_xaxes(title_text="epoch")
-    fig.update_yaxes(title_text="loss", row=1, col=1)
+    fig.update_xaxes(title_text=_("epoch"))
+    fig.update_yaxes(title_text=_("loss"), row=1, col=1)
     fig.update_yaxes(title_text=metric_title(name), row=1, col=2)
     if not epochs:
         return show_empty(fig, empty_text(view))
@@ -98,7 +106,7 @@ def epoch_curves(view: RunView) -> go.Figure:
         fig.update_xaxes(dtick=1)  # whole epochs only
     for col, (train, val, label) in enumerate(
         (
-            ([e.train_loss for e in epochs], [e.val_loss for e in epochs], "loss"),
+            ([e.train_loss for e in epochs], [e.val_loss for e in epochs], _("loss")),
             (
                 [e.train_metric * scale for e in epochs],
                 [e.val_metric * scale for e in epochs],
@@ -107,6 +115,7 @@ def epoch_curves(view: RunView) -> go.Figure:
         ),
         start=1,
     ):
+        hover = _("epoch %{{x}}<br>{split} {label} %{{y:.4g}}")
         for split, ys, color in (("train", train, theme.TRAIN), ("validation", val, theme.VAL)):
             # Validation skips some tiny epochs (NaN): draw the measured ones, connected.
             xs, ys = _measured(x, ys)
@@ -114,12 +123,12 @@ def epoch_curves(view: RunView) -> go.Figure:
             fig.add_scatter(
                 x=tx,
                 y=ty,
-                name=split,
+                name=_(SPLITS[split]),
                 legendgroup=split,
                 showlegend=col == 1,
                 mode="lines+markers" if len(tx) <= 50 else "lines",
                 line=dict(color=color, width=3),
-                hovertemplate=f"epoch %{{x}}<br>{split} {label} %{{y:.4g}}<extra></extra>",
+                hovertemplate=hover.format(split=_(SPLITS[split]), label=label) + "<extra></extra>",
                 row=1,
                 col=col,
             )
@@ -129,7 +138,7 @@ def epoch_curves(view: RunView) -> go.Figure:
 def _measured(xs: list, ys: list) -> tuple[list, list]:
     """Drop the points whose value is NaN (epochs where validation was skipped)."""
     kept = [(x, y) for x, y in zip(xs, ys, strict=True) if y == y]
-    return [x for x, _ in kept], [y for _, y in kept]
+    return [x for x, _y in kept], [y for _x, y in kept]
 
 
 def _val_series(epochs: tuple[EpochEnd, ...], metric: CompareMetric) -> tuple[list, list]:
@@ -152,14 +161,16 @@ def compare_runs(
     if metric not in ("step_loss", "val_loss", "val_metric"):
         raise ValueError(f"metric must be step_loss, val_loss or val_metric, got {metric!r}")
     names = {e.metric_name for v in views for e in v.epochs[-1:]}
-    y_title = {
-        "step_loss": f"training loss (smoothed {smoothing:g})",
-        "val_loss": "validation loss",
-        "val_metric": "validation " + (metric_title(names.pop()) if len(names) == 1 else "metric"),
-    }[metric]
-    x_title = "step" if metric == "step_loss" else "epoch"
+    if metric == "step_loss":
+        y_title = _("training loss (smoothed {smoothing:g})").format(smoothing=smoothing)
+    elif metric == "val_loss":
+        y_title = _("validation loss")
+    else:
+        shown = metric_title(names.pop()) if len(names) == 1 else _("metric")
+        y_title = _("validation {metric}").format(metric=shown)
+    x_title = _("step") if metric == "step_loss" else _("epoch")
     ids = ",".join(v.run_id for v in views)
-    fig = new_figure("Runs compared", x_title, y_title, f"compare:{metric}:{ids}")
+    fig = new_figure(_("Runs compared"), x_title, y_title, f"compare:{metric}:{ids}")
     for i, (view, label) in enumerate(zip(views, labels, strict=True)):
         if metric == "step_loss":
             xs, ys = view.loss_steps, ema(view.loss_values, smoothing)

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 import pages.ui.figures.theme as theme
+from core.i18n import N_, _
 from core.run_state import RunView
 from pages.ui.figures.base import (
     MAX_TRACE_POINTS,
@@ -27,6 +28,7 @@ from pages.ui.figures.base import (
 
 IMAGE_COLUMNS = 4
 FORECAST_COLUMNS = 2
+FORECAST_PARTS = {"history": N_("history"), "truth": N_("truth"), "prediction": N_("prediction")}
 
 
 def _samples(view: RunView, kind: str, *keys: str) -> dict[str, Any] | None:
@@ -39,7 +41,7 @@ def _samples(view: RunView, kind: str, *keys: str) -> dict[str, Any] | None:
 
 def _class_names(view: RunView, n: int) -> list[str]:
     names = list(view.plan.spec.class_names) if view.plan else []
-    return names + [f"class {i}" for i in range(len(names), n)]
+    return names + [_("class {i}").format(i=i) for i in range(len(names), n)]
 
 
 def _discrete_scale(colors: list[str]) -> list[tuple[float, str]]:
@@ -82,15 +84,15 @@ def _value_map(
         colorscale=theme.VALUE_SCALE,
         contours=dict(coloring="heatmap", showlines=False),
         line_width=0,
-        colorbar=dict(title=dict(text="value")),
-        hovertemplate="(%{x:.2f}, %{y:.2f})<br>predicted %{z:.3g}<extra></extra>",
-        name="prediction",
+        colorbar=dict(title=dict(text=_("value"))),
+        hovertemplate=_("(%{x:.2f}, %{y:.2f})<br>predicted %{z:.3g}") + "<extra></extra>",
+        name=_("prediction"),
     )
     fig.add_scatter(
         x=points[:, 0],
         y=points[:, 1],
         mode="markers",
-        name="training points",
+        name=_("training points"),
         marker=dict(
             color=targets,
             colorscale=theme.VALUE_SCALE,
@@ -99,7 +101,7 @@ def _value_map(
             size=9,
             line=dict(color="white", width=1.5),
         ),
-        hovertemplate="(%{x:.2f}, %{y:.2f})<br>target %{marker.color:.3g}<extra></extra>",
+        hovertemplate=_("(%{x:.2f}, %{y:.2f})<br>target %{marker.color:.3g}") + "<extra></extra>",
     )
     return fig
 
@@ -107,9 +109,9 @@ def _value_map(
 def decision_boundary(view: RunView) -> go.Figure:
     """The model's output over the plane (probability, class or value) with the training points."""
     fig = new_figure(
-        "What the model predicts across the plane",
-        "x₁ (first input)",
-        "x₂ (second input)",
+        _("What the model predicts across the plane"),
+        _("x₁ (first input)"),
+        _("x₂ (second input)"),
         uirev("boundary", view),
     )
     s = _samples(view, "boundary", "z", "static_xs", "static_ys")
@@ -137,7 +139,7 @@ def decision_boundary(view: RunView) -> go.Figure:
             line_width=0,
             colorbar=dict(title=dict(text=f"P({names[1]})")),
             hovertemplate=f"(%{{x:.2f}}, %{{y:.2f}})<br>P({names[1]}) %{{z:.2f}}<extra></extra>",
-            name="probability",
+            name=_("probability"),
         )
         fig.add_contour(
             x=xs,
@@ -147,7 +149,7 @@ def decision_boundary(view: RunView) -> go.Figure:
             line=dict(color=theme.TRUTH, width=2),
             showscale=False,
             hoverinfo="skip",
-            name="decision boundary (50%)",
+            name=_("decision boundary (50%)"),
         )
     else:
         colors = [theme.cycle(theme.CLASS_COLORS, k) for k in range(n_classes)]
@@ -159,9 +161,9 @@ def decision_boundary(view: RunView) -> go.Figure:
             zmax=n_classes - 0.5,
             colorscale=_discrete_scale(colors),
             opacity=0.45,
-            colorbar=dict(title=dict(text="predicted"), tickvals=list(range(n_classes))),
-            hovertemplate="(%{x:.2f}, %{y:.2f})<br>predicted class %{z}<extra></extra>",
-            name="predicted class",
+            colorbar=dict(title=dict(text=_("predicted")), tickvals=list(range(n_classes))),
+            hovertemplate=_("(%{x:.2f}, %{y:.2f})<br>predicted class %{z}") + "<extra></extra>",
+            name=_("predicted class"),
         )
         fig.data[-1].colorbar.ticktext = names
     _add_class_points(fig, points, labels, names)
@@ -171,7 +173,10 @@ def decision_boundary(view: RunView) -> go.Figure:
 def curve_fit(view: RunView) -> go.Figure:
     """The model's curve y(x) over the training points of a 1-D regression."""
     fig = new_figure(
-        "The model's curve vs the training data", "x (input)", "y (target)", uirev("curve", view)
+        _("The model's curve vs the training data"),
+        _("x (input)"),
+        _("y (target)"),
+        uirev("curve", view),
     )
     s = _samples(view, "curve", "y", "static_x")
     if s is None:
@@ -182,7 +187,7 @@ def curve_fit(view: RunView) -> go.Figure:
         x=[px[i] for i in keep],
         y=[py[i] for i in keep],
         mode="markers",
-        name="training data",
+        name=_("training data"),
         marker=dict(color=theme.TRAIN, size=8, opacity=0.6),
     )
     keep = even_indices(min(len(s["static_x"]), len(s["y"])))
@@ -190,7 +195,7 @@ def curve_fit(view: RunView) -> go.Figure:
         x=[s["static_x"][i] for i in keep],
         y=finite_or_none([s["y"][i] for i in keep]),
         mode="lines",
-        name="model",
+        name=_("model"),
         line=dict(color=theme.PRED, width=4),
     )
     return fig
@@ -200,14 +205,16 @@ def _image_title(pred: int, conf: float, true: int, names: list[str]) -> str:
     def name(i: int) -> str:
         return names[i] if 0 <= i < len(names) else str(i)
 
-    return f"pred {name(pred)} ({conf:.0%}) / true {name(true)}"
+    return _("pred {pred} ({conf:.0%}) / true {true}").format(
+        pred=name(pred), conf=conf, true=name(true)
+    )
 
 
 def image_grid(view: RunView) -> go.Figure:
     """Validation images titled with prediction, confidence and truth; wrong ones framed in red."""
     s = _samples(view, "images", "pred", "static_pixels", "static_true")
     if s is None:
-        fig = new_figure("Predictions on validation images", "", "", uirev("images", view))
+        fig = new_figure(_("Predictions on validation images"), "", "", uirev("images", view))
         return show_empty(fig, empty_text(view))
     pred, true, pixels = s["pred"], s["static_true"], s["static_pixels"]
     conf = s.get("confidence") or [math.nan] * len(pred)
@@ -224,7 +231,11 @@ def image_grid(view: RunView) -> go.Figure:
         vertical_spacing=min(0.3 / rows, 0.12),
     )
     right = sum(pred[i] == true[i] for i in range(n))
-    title = f"Predictions on validation images: {right} of {n} right" if n else "Predictions"
+    title = (
+        _("Predictions on validation images: {right} of {n} right").format(right=right, n=n)
+        if n
+        else _("Predictions")
+    )
     style(fig, title, uirev("images", view))
     for i in range(n):
         img = np.asarray(pixels[i], dtype=np.uint8)  # (H, W, C)
@@ -262,7 +273,7 @@ def forecast_plot(view: RunView) -> go.Figure:
     """Small multiples, one per series: the history, the true future and the predicted future."""
     s = _samples(view, "forecast", "predicted", "static_history", "static_truth")
     if s is None:
-        fig = new_figure("Forecasts", "time step", "value", uirev("forecast", view))
+        fig = new_figure(_("Forecasts"), _("time step"), _("value"), uirev("forecast", view))
         return show_empty(fig, empty_text(view))
     hist = [np.asarray(h, dtype=float).reshape(-1) for h in s["static_history"]]
     truth = [np.asarray(t, dtype=float).reshape(-1) for t in s["static_truth"]]
@@ -271,9 +282,11 @@ def forecast_plot(view: RunView) -> go.Figure:
     cols = max(1, min(FORECAST_COLUMNS, n))
     rows = max(1, math.ceil(n / cols))
     fig = make_subplots(
-        rows=rows, cols=cols, subplot_titles=[f"series {i + 1}" for i in range(n)] or None
+        rows=rows,
+        cols=cols,
+        subplot_titles=[_("series {i}").format(i=i + 1) for i in range(n)] or None,
     )
-    style(fig, "Forecasts: history, truth and prediction", uirev("forecast", view))
+    style(fig, _("Forecasts: history, truth and prediction"), uirev("forecast", view))
     for i in range(n):
         r, c = divmod(i, cols)
         parts = (
@@ -286,7 +299,7 @@ def forecast_plot(view: RunView) -> go.Figure:
             fig.add_scatter(
                 x=[start + j for j in keep],
                 y=finite_or_none(y[keep].tolist()),
-                name=name,
+                name=_(FORECAST_PARTS[name]),
                 legendgroup=name,
                 showlegend=i == 0,
                 mode="lines" if name == "history" else "lines+markers",
@@ -294,8 +307,8 @@ def forecast_plot(view: RunView) -> go.Figure:
                 row=r + 1,
                 col=c + 1,
             )
-    fig.update_xaxes(title_text="time step (0 = first forecast)", row=rows)
-    fig.update_yaxes(title_text="value", col=1)
+    fig.update_xaxes(title_text=_("time step (0 = first forecast)"), row=rows)
+    fig.update_yaxes(title_text=_("value"), col=1)
     fig.update_layout(height=120 + 280 * rows, legend_y=1.08)
     return fig
 
@@ -316,5 +329,5 @@ def predictions_figure(view: RunView) -> go.Figure | None:
         return None
     if kind in PREDICTION_FIGURES:
         return PREDICTION_FIGURES[kind](view)
-    fig = new_figure("Predictions", "", "", uirev("predictions", view))
+    fig = new_figure(_("Predictions"), "", "", uirev("predictions", view))
     return show_empty(fig, empty_text(view))

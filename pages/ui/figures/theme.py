@@ -30,7 +30,9 @@ VALUE_SCALE = "Viridis"  # sequential, for regression outputs
 HEAT_SCALE = "Viridis"  # sequential, for layer x step heatmaps
 LAYER_SCALE = "Plasma"  # first layer dark blue ... last layer orange (yellow end cut off)
 
-FONT_FAMILY = "Source Sans Pro, Helvetica, Arial, sans-serif"
+# "Source Sans" and "noto-sans-sc" are the page's own fonts (the second ships with the app for
+# Chinese, see .streamlit/config.toml), so charts read like the text around them in both languages.
+FONT_FAMILY = "Source Sans, Source Sans Pro, noto-sans-sc, Helvetica, Arial, sans-serif"
 FONT_SIZE = 18
 TITLE_SIZE = 22
 SMALL_SIZE = 14

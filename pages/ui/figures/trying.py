@@ -6,15 +6,17 @@ import numpy as np
 import plotly.graph_objects as go
 
 import pages.ui.figures.theme as theme
+from core.i18n import _
 from pages.ui.figures.base import new_figure
 
 SEEN_PX = 220  # the model's input is drawn at this size, whatever its pixels
 
 
-def probability_bars(probs: dict[str, float], title: str = "Class probabilities") -> go.Figure:
-    """Horizontal bars, most likely on top."""
+def probability_bars(probs: dict[str, float], title: str | None = None) -> go.Figure:
+    """Horizontal bars, most likely on top (`title`: "Class probabilities" unless given)."""
     names, values = list(probs), [100.0 * v for v in probs.values()]
-    fig = new_figure(title, "probability (%)", "", "try.probabilities")
+    title = _("Class probabilities") if title is None else title
+    fig = new_figure(title, _("probability (%)"), "", "try.probabilities")
     fig.add_bar(
         x=values[::-1],
         y=[f"{n!r}" if n.isspace() or not n else n for n in names[::-1]],
@@ -37,7 +39,7 @@ def seen_image(seen: list, mean: tuple[float, ...], std: tuple[float, ...]) -> g
     x = x * np.asarray(std).reshape(-1, 1, 1) + np.asarray(mean).reshape(-1, 1, 1)
     x = np.clip(x, 0.0, 1.0)
     c, h, w = x.shape
-    title = f"What the model sees ({w}x{h})"
+    title = _("What the model sees ({width}x{height})").format(width=w, height=h)
     fig = new_figure(title, "", "", "try.seen")
     if c == 1:
         fig.add_heatmap(z=x[0], colorscale="gray", zmin=0, zmax=1, showscale=False)
@@ -54,7 +56,9 @@ def seen_image(seen: list, mean: tuple[float, ...], std: tuple[float, ...]) -> g
 
 def boundary_with_point(grid: dict, point: tuple[float, float], answer: str) -> go.Figure:
     """The trained model's decision boundary over the data, its training points, and one point."""
-    fig = new_figure(f"Your point: class {answer}", "x", "y", "try.boundary")
+    fig = new_figure(
+        _("Your point: class {answer}").format(answer=answer), "x", "y", "try.boundary"
+    )
     fig.add_heatmap(
         x=grid["static_xs"],
         y=grid["static_ys"],
@@ -80,7 +84,7 @@ def boundary_with_point(grid: dict, point: tuple[float, float], answer: str) -> 
                 size=5,
                 line=dict(width=0.5, color="white"),
             ),
-            name="training data",
+            name=_("training data"),
             hoverinfo="skip",
         )
     fig.add_scatter(
@@ -88,7 +92,7 @@ def boundary_with_point(grid: dict, point: tuple[float, float], answer: str) -> 
         y=[point[1]],
         mode="markers",
         marker=dict(symbol="star", size=22, color="black", line=dict(width=2, color="white")),
-        name="your point",
+        name=_("your point"),
     )
     fig.update_yaxes(scaleanchor="x")
     fig.update_layout(height=460, showlegend=True)
@@ -97,20 +101,20 @@ def boundary_with_point(grid: dict, point: tuple[float, float], answer: str) -> 
 
 def forecast_figure(series: list[float], forecast: list[float]) -> go.Figure:
     """The values given (history) and the model's next values (prediction), on one time axis."""
-    fig = new_figure("The model's forecast", "time step", "value", "try.forecast")
+    fig = new_figure(_("The model's forecast"), _("time step"), _("value"), "try.forecast")
     n = len(series)
     fig.add_scatter(
         x=list(range(n)),
         y=series,
         mode="lines+markers",
-        name="your values",
+        name=_("your values"),
         line=dict(color=theme.HISTORY),
     )
     fig.add_scatter(
         x=list(range(n - 1, n + len(forecast))),
         y=[series[-1], *forecast],
         mode="lines+markers",
-        name="forecast",
+        name=_("forecast"),
         line=dict(color=theme.PRED),
     )
     fig.update_layout(height=360)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
+from core.i18n import _
 from core.labs.backprop import (
     MAX_STEPS,
     Example,
@@ -34,11 +35,17 @@ BURST = 50
 
 def controls() -> tuple[NetConfig, Example, list[str]]:
     """The network and example widgets (sidebar); returns the config, example and input errors."""
-    st.subheader("Network")
-    cfg, errors = config_inputs(
-        NetConfig(), f"{KEY}.net", labels={"n_inputs": "Inputs", "lr": "Learning rate"}
-    )
-    st.subheader("Training example")
+    st.subheader(_("Network"))
+    labels = {
+        "n_inputs": _("Inputs"),
+        "hidden": _("Hidden"),
+        "activation": _("Activation"),
+        "loss": _("Loss"),
+        "seed": _("Seed"),
+        "lr": _("Learning rate"),
+    }
+    cfg, errors = config_inputs(NetConfig(), f"{KEY}.net", labels=labels)
+    st.subheader(_("Training example"))
     cols = st.columns(cfg.n_inputs)
     inputs = tuple(
         col.number_input(f"x{i + 1}", -5.0, 5.0, DEFAULT_INPUTS[i], 0.05, key=f"{KEY}.x{i}")
@@ -46,7 +53,13 @@ def controls() -> tuple[NetConfig, Example, list[str]]:
     )
     lo, hi = (0.0, 1.0) if cfg.loss == "bce" else (-5.0, 5.0)
     target = st.number_input(
-        "Target y", lo, hi, 0.8, 0.05, key=f"{KEY}.target.{cfg.loss}", help="What ŷ should be."
+        _("Target y"),
+        lo,
+        hi,
+        0.8,
+        0.05,
+        key=f"{KEY}.target.{cfg.loss}",
+        help=_("What ŷ should be."),
     )
     example = Example(inputs=inputs, target=target)
     try:
@@ -80,40 +93,40 @@ def step_buttons(state: LabState, p: Progress, trained: int) -> None:
     """The seven stepping buttons; each callback only moves the counters."""
     n_fwd, n_edges = len(state.trace.forward_order), len(state.trace.edges)
     fwd_done, bwd_done = p.n_forward == n_fwd, p.n_backward == n_edges
-    need_forward = None if fwd_done else "Finish the forward pass first."
-    need_grads = None if bwd_done else "Needs the gradients: finish the backward pass first."
+    need_forward = None if fwd_done else _("Finish the forward pass first.")
+    need_grads = None if bwd_done else _("Needs the gradients: finish the backward pass first.")
     buttons = [
-        ("Forward step", "forward_step", dict(n_forward=p.n_forward + 1), fwd_done, None),
-        ("Run forward", "run_forward", dict(n_forward=n_fwd), fwd_done, None),
+        (_("Forward step"), "forward_step", dict(n_forward=p.n_forward + 1), fwd_done, None),
+        (_("Run forward"), "run_forward", dict(n_forward=n_fwd), fwd_done, None),
         (
-            "Backward step",
+            _("Backward step"),
             "backward_step",
             dict(n_backward=p.n_backward + 1),
             not fwd_done or bwd_done,
             need_forward,
         ),
         (
-            "Run backward",
+            _("Run backward"),
             "run_backward",
             dict(n_backward=n_edges),
             not fwd_done or bwd_done,
             need_forward,
         ),
         (
-            "Optimizer step",
+            _("Optimizer step"),
             "optimizer_step",
             dict(trained=trained + 1, n_forward=0, n_backward=0),
             not bwd_done or trained >= MAX_STEPS,
             need_grads,
         ),
         (
-            f"Run {BURST} steps",
+            _("Run {n} steps").format(n=BURST),
             "run_steps",
             dict(trained=trained + BURST, n_forward=n_fwd, n_backward=0),
             trained + BURST > MAX_STEPS,
             None,
         ),
-        ("Reset", "reset", dict(trained=0, n_forward=0, n_backward=0), False, None),
+        (_("Reset"), "reset", dict(trained=0, n_forward=0, n_backward=0), False, None),
     ]
     for col, (text, key, values, disabled, why) in zip(
         st.columns(len(buttons)), buttons, strict=True
@@ -140,10 +153,10 @@ def update_table(graph: Graph, updates: Sequence[ParamUpdate]) -> pd.DataFrame:
     rows = [
         {
             "θ": label(graph.nodes[u.node]),
-            "old θ": num(u.old),
+            _("old θ"): num(u.old),
             "∂L/∂θ": num(u.grad),
             "lr": num(u.lr),
-            "new θ": num(u.new),
+            _("new θ"): num(u.new),
         }
         for u in updates
     ]

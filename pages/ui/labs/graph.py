@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
+from core.i18n import N_, _
 from core.labs.graph import EdgeStep, Graph, Trace
 from pages.ui.figures import theme
 from pages.ui.labs.formulas import label, num
@@ -26,6 +27,17 @@ ROLE_COLORS = {
     "output": theme.PRED,
     "target": theme.TRUTH,
     "loss": theme.VAL,
+}
+ROLE_NAMES = {  # a node's role, as its hover label names it
+    "input": N_("input"),
+    "weight": N_("weight"),
+    "bias": N_("bias"),
+    "target": N_("target"),
+    "product": N_("product"),
+    "sum": N_("sum"),
+    "activation": N_("activation"),
+    "output": N_("output"),
+    "loss": N_("loss"),
 }
 FORWARD = theme.TRAIN  # the forward pass is drawn in blue
 BACKWARD = theme.VAL  # the backward pass in vermillion
@@ -79,7 +91,9 @@ def layout(graph: Graph) -> list[tuple[float, float]]:
 
     for ids in by_col.values():
         place(ids)
-    for _ in range(2):  # two barycentre sweeps: sort each column by its neighbours' mean height
+    for _sweep in range(
+        2
+    ):  # two barycentre sweeps: sort each column by its neighbours' mean height
         for c in sorted(by_col):
             ids = by_col[c]
             nbrs = {i: [*graph.nodes[i].parents, *children[i]] for i in ids}
@@ -140,7 +154,10 @@ def _nodes(
             f"<b>{label(n)}</b> {value}"
             + (f"<br><span style='color:{BACKWARD}'>{grad}</span>" if grad else "")
         )
-        hover.append(f"{label(n)} ({n.role})<br>value {value}" + (f"<br>{grad}" if grad else ""))
+        about = _("{name} ({role})<br>value {value}").format(
+            name=label(n), role=_(ROLE_NAMES[n.role]), value=value
+        )
+        hover.append(about + (f"<br>{grad}" if grad else ""))
     nodes = graph.nodes
     return go.Scatter(
         x=[p[0] for p in pos],
@@ -211,21 +228,21 @@ def loss_history_figure(losses: Sequence[float]) -> go.Figure:
             mode="lines+markers",
             line=dict(color=theme.TRAIN, width=3),
             marker=dict(size=5),
-            name="loss",
+            name=_("loss"),
         )
     )
     positive = [v for v in losses if v > 0]
     spans = len(positive) == len(losses) and max(positive) > 10 * min(positive)
     fig.update_layout(
         template=theme.TEMPLATE,
-        title_text="Loss on the example after each SGD step",
+        title_text=_("Loss on the example after each SGD step"),
         height=340,
         uirevision="backprop-loss",
         margin=dict(t=60),
     )
-    fig.update_xaxes(title_text="SGD step")
+    fig.update_xaxes(title_text=_("SGD step"))
     fig.update_yaxes(
-        title_text="loss" + (" (log scale)" if spans else ""),
+        title_text=_("loss (log scale)") if spans else _("loss"),
         type="log" if spans else "linear",
         exponentformat="power",
     )

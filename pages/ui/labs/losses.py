@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core.i18n import _
 from core.labs.losses import LOSSES, OUTLIER_INDEX, Curve, LineFit
 from pages.ui.figures import theme
 
@@ -24,11 +25,11 @@ def curves_figure(curves: Mapping[str, Curve], target: float, x_title: str) -> g
         cols=1,
         shared_xaxes=True,
         vertical_spacing=0.08,
-        subplot_titles=("loss L", "gradient dL/d(prediction)"),
+        subplot_titles=(_("loss L"), _("gradient dL/d(prediction)")),
     )
     for name, c in curves.items():
         style = dict(color=LOSS_COLORS[name], width=3, dash=DASH.get(name, "solid"))
-        title = LOSSES[name].title
+        title = _(LOSSES[name].title)
         for row, ys in ((1, c.losses), (2, c.grads)):
             fig.add_trace(
                 go.Scatter(
@@ -60,7 +61,7 @@ def fits_figure(xs: Sequence[float], ys: Sequence[float], fits: Sequence[LineFit
             x=[xs[i] for i in others],
             y=[ys[i] for i in others],
             mode="markers",
-            name="data",
+            name=_("data"),
             marker=dict(size=11, color=theme.TRUTH),
         )
     )
@@ -69,7 +70,7 @@ def fits_figure(xs: Sequence[float], ys: Sequence[float], fits: Sequence[LineFit
             x=[xs[OUTLIER_INDEX]],
             y=[ys[OUTLIER_INDEX]],
             mode="markers",
-            name="outlier",
+            name=_("outlier"),
             marker=dict(size=16, color=theme.WRONG, symbol="diamond"),
         )
     )
@@ -81,7 +82,7 @@ def fits_figure(xs: Sequence[float], ys: Sequence[float], fits: Sequence[LineFit
                 y=[fit.slope * lo + fit.intercept, fit.slope * hi + fit.intercept],
                 mode="lines",
                 line=dict(color=LOSS_COLORS[fit.loss], width=3),
-                name=f"{LOSSES[fit.loss].title}: y = {fit.slope:.2f}x + {fit.intercept:.2f}",
+                name=f"{_(LOSSES[fit.loss].title)}: y = {fit.slope:.2f}x + {fit.intercept:.2f}",
             )
         )
     fig.update_layout(
@@ -105,13 +106,13 @@ def fits_figure(xs: Sequence[float], ys: Sequence[float], fits: Sequence[LineFit
 
 def softmax_figure(probs: Sequence[float], grads: Sequence[float], target: int) -> go.Figure:
     """Softmax probabilities (target class highlighted) beside the gradient w.r.t. each logit."""
-    classes = [f"class {i}" for i in range(len(probs))]
+    classes = [_("class {i}").format(i=i) for i in range(len(probs))]
     colors = [theme.PRED if i == target else theme.HISTORY for i in range(len(probs))]
     fig = make_subplots(
         rows=1,
         cols=2,
         horizontal_spacing=0.12,
-        subplot_titles=("softmax probability p", "gradient dL/dz = p − onehot"),
+        subplot_titles=(_("softmax probability p"), _("gradient dL/dz = p − onehot")),
     )
     fig.add_trace(
         go.Bar(

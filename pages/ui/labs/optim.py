@@ -10,6 +10,7 @@ import math
 
 import streamlit as st
 
+from core.i18n import N_, _
 from core.labs.surfaces import SURFACES, SurfaceConfig, grid
 from core.labs.trajectories import LAB_DEFAULTS, Trajectory, explain_step, lab_default, race
 from core.optim import OPTIMIZER_TITLES, OptimConfig
@@ -27,42 +28,53 @@ KNOBS = {  # the settings that matter for each optimizer; the rest keep torch's 
     "adam": ("lr", "beta1", "beta2"),
     "adamw": ("lr", "beta1", "beta2", "weight_decay"),
 }
-LABELS = {"lr": "Learning rate", "beta2": "Beta2 (RMSprop: α)", "weight_decay": "Weight decay"}
+LABELS = {
+    "lr": N_("Learning rate"),
+    "momentum": N_("Momentum"),
+    "beta1": N_("Beta1"),
+    "beta2": N_("Beta2 (RMSprop: α)"),
+    "weight_decay": N_("Weight decay"),
+}
 DEFAULT_RACERS = ["sgd", "momentum", "adam"]
 
 
 def surface_controls() -> tuple[SurfaceConfig, tuple[float, float], int]:
     """Surface, condition number (bowl only), start point and number of steps."""
     name = st.selectbox(
-        "Surface", list(SURFACES), format_func=lambda n: SURFACES[n].title, key=f"{KEY}.surface"
+        _("Surface"),
+        list(SURFACES),
+        format_func=lambda n: _(SURFACES[n].title),
+        key=f"{KEY}.surface",
     )
     cfg = SurfaceConfig(name=name)
     if name == "bowl":
-        cfg, _ = config_inputs(cfg, KEY, ["condition"], labels={"condition": "Condition number"})
+        labels = {"condition": _("Condition number")}
+        cfg, _errors = config_inputs(cfg, KEY, ["condition"], labels=labels)
     s = SURFACES[name]
     left, right = st.columns(2)
     start = (
-        left.number_input("Start x", *s.x_range, s.start[0], 0.1, key=f"{KEY}.start_x.{name}"),
-        right.number_input("Start y", *s.y_range, s.start[1], 0.1, key=f"{KEY}.start_y.{name}"),
+        left.number_input(_("Start x"), *s.x_range, s.start[0], 0.1, key=f"{KEY}.start_x.{name}"),
+        right.number_input(_("Start y"), *s.y_range, s.start[1], 0.1, key=f"{KEY}.start_y.{name}"),
     )
-    steps = st.slider("Steps", 10, 500, 100, 10, key=f"{KEY}.steps")
+    steps = st.slider(_("Steps"), 10, 500, 100, 10, key=f"{KEY}.steps")
     return cfg, start, steps
 
 
 def racer_controls(surface: str) -> list[OptimConfig]:
     """Which optimizers race, each with its own knobs (kept per surface: their scales differ)."""
     names = st.multiselect(
-        "Optimizers",
+        _("Optimizers"),
         list(LAB_DEFAULTS),
         DEFAULT_RACERS,
         key=f"{KEY}.racers",
-        format_func=OPTIMIZER_TITLES.__getitem__,
+        format_func=lambda n: _(OPTIMIZER_TITLES[n]),
     )
+    labels = {name: _(text) for name, text in LABELS.items()}
     configs = []
     for name in names:
-        with st.expander(OPTIMIZER_TITLES[name], expanded=False):
+        with st.expander(_(OPTIMIZER_TITLES[name]), expanded=False):
             start = lab_default(name, surface)
-            cfg, _ = config_inputs(start, f"{KEY}.{surface}.{name}", KNOBS[name], LABELS)
+            cfg, _errors = config_inputs(start, f"{KEY}.{surface}.{name}", KNOBS[name], labels)
             configs.append(cfg)
     return configs
 
@@ -73,19 +85,26 @@ def surface_grid(cfg: SurfaceConfig) -> tuple[list[float], list[float], list[lis
     return grid(cfg)
 
 
-@st.cache_data(max_entries=64, show_spinner="Racing…")
+@st.cache_data(max_entries=64, show_spinner=False)
+def _race(
+    cfg: SurfaceConfig, optims: tuple[OptimConfig, ...], start: tuple[float, float], steps: int
+) -> list[Trajectory]:
+    return race(cfg, optims, start, steps)
+
+
 def cached_race(
     cfg: SurfaceConfig, optims: tuple[OptimConfig, ...], start: tuple[float, float], steps: int
 ) -> list[Trajectory]:
     """Every optimizer's trajectory (cached per surface, settings, start and length)."""
-    return race(cfg, optims, start, steps)
+    with st.spinner(_("Racing…")):  # shown only if it takes a while
+        return _race(cfg, optims, start, steps)
 
 
 def stopped_note(traj: Trajectory) -> str | None:
     """Why a trajectory ended early, or None when it ran every step."""
     if traj.stopped is None:
         return None
-    numbers = dict(title=OPTIMIZER_TITLES[traj.optimizer], step=traj.stopped_at, **traj.hyper)
+    numbers = dict(title=_(OPTIMIZER_TITLES[traj.optimizer]), step=traj.stopped_at, **traj.hyper)
     return fill(PROSE, f"stopped-{traj.stopped}", numbers)
 
 
@@ -94,7 +113,7 @@ def explanation(traj: Trajectory, step: int) -> str:
     k = min(step, traj.steps)
     if k == 0:
         return fill(PROSE, "step_zero", {})
-    numbers = {**explain_step(traj, k), "title": OPTIMIZER_TITLES[traj.optimizer]}
+    numbers = {**explain_step(traj, k), "title": _(OPTIMIZER_TITLES[traj.optimizer])}
     return fill(PROSE, traj.optimizer, numbers)
 
 
@@ -103,4 +122,6 @@ def summary(traj: Trajectory, f_min: float) -> str:
     x, y = traj.points[-1]
     gap = traj.losses[-1] - f_min
     shown = f"{gap:.2e}" if math.isfinite(gap) else "—"
-    return f"ended at ({x:.3g}, {y:.3g}) after {traj.steps} steps, f − f_min = {shown}"
+    return _("ended at ({x:.3g}, {y:.3g}) after {steps} steps, f − f_min = {gap}").format(
+        x=x, y=y, steps=traj.steps, gap=shown
+    )

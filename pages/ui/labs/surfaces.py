@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
+from core.i18n import _
 from core.labs.surfaces import Surface
 from core.labs.trajectories import Trajectory
 from core.optim import OPTIMIZER_TITLES
@@ -52,7 +53,8 @@ def contour_figure(
     step: int,
 ) -> go.Figure:
     """Contours (log-spaced levels) with each path drawn up to `step` and its head marked."""
-    levels, _ = log_gap(z, surface.f_min)
+    levels, _eps = log_gap(z, surface.f_min)
+    gap_name, step_k = _("log₁₀(f − f_min)"), _("step {k}")
     fig = go.Figure(
         go.Contour(
             x=list(xs),
@@ -61,16 +63,16 @@ def contour_figure(
             colorscale=CONTOUR_SCALE,
             ncontours=28,
             line=dict(color="#8C8C8C", width=0.7),
-            name="log₁₀(f − f_min)",
-            colorbar=dict(title=dict(text="log₁₀(f − f_min)", side="right"), thickness=12, xpad=4),
-            hovertemplate="x %{x:.3g}, y %{y:.3g}<br>log₁₀(f − f_min) %{z:.2f}<extra></extra>",
+            name=gap_name,
+            colorbar=dict(title=dict(text=gap_name, side="right"), thickness=12, xpad=4),
+            hovertemplate=f"x %{{x:.3g}}, y %{{y:.3g}}<br>{gap_name} %{{z:.2f}}<extra></extra>",
         )
     )
     for traj in trajectories:
         k = min(step, traj.steps)
         px = [p[0] for p in traj.points[: k + 1]]
         py = [p[1] for p in traj.points[: k + 1]]
-        title = OPTIMIZER_TITLES[traj.optimizer]
+        title = _(OPTIMIZER_TITLES[traj.optimizer])
         c = color(traj.optimizer)
         fig.add_trace(
             go.Scatter(
@@ -81,7 +83,8 @@ def contour_figure(
                 marker=dict(size=5),
                 name=title,
                 legendgroup=title,
-                hovertemplate=f"{title}<br>step %{{customdata}}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
+                hovertemplate=f"{title}<br>{step_k.format(k='%{customdata}')}"
+                "<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
                 customdata=list(range(k + 1)),
             )
         )
@@ -109,7 +112,7 @@ def contour_figure(
             marker=dict(
                 symbol="star", size=18, color=theme.TRUTH, line=dict(color="white", width=1)
             ),
-            name="minimum",
+            name=_("minimum"),
         )
     )
     start = trajectories[0].points[0] if trajectories else surface.start
@@ -118,7 +121,7 @@ def contour_figure(
             x=[start[0]],
             y=[start[1]],
             mode="markers",
-            name="start",
+            name=_("start"),
             marker=dict(symbol="circle-open", size=16, color=theme.TRUTH, line=dict(width=3)),
         )
     )
@@ -137,9 +140,10 @@ def contour_figure(
 def gap_figure(trajectories: Sequence[Trajectory], f_min: float, step: int) -> go.Figure:
     """f − f_min per step for every optimizer, on a log axis, with the slider's step marked."""
     fig = go.Figure()
+    step_k = _("step {k}")
     gaps = [[max(v - f_min, FLOOR) for v in traj.losses] for traj in trajectories]
     for traj, ys in zip(trajectories, gaps, strict=True):
-        title = OPTIMIZER_TITLES[traj.optimizer]
+        title = _(OPTIMIZER_TITLES[traj.optimizer])
         fig.add_trace(
             go.Scatter(
                 x=list(range(len(traj.losses))),
@@ -147,14 +151,14 @@ def gap_figure(trajectories: Sequence[Trajectory], f_min: float, step: int) -> g
                 mode="lines",
                 line=dict(color=color(traj.optimizer), width=3),
                 name=title,
-                hovertemplate=f"{title}<br>step %{{x}}: %{{y:.3g}}<extra></extra>",
+                hovertemplate=f"{title}<br>{step_k.format(k='%{x}')}: %{{y:.3g}}<extra></extra>",
             )
         )
     fig.add_vline(x=step, line=dict(color=theme.REFERENCE, dash="dot", width=2))
     fig.update_layout(
         template=theme.TEMPLATE,
         height=HEIGHT,
-        title_text="Distance to the minimum's loss",
+        title_text=_("Distance to the minimum's loss"),
         uirevision="race-gap",
         # Below the plot in a small font: above it, a legend of several racers ran into the title.
         legend=dict(
@@ -166,12 +170,12 @@ def gap_figure(trajectories: Sequence[Trajectory], f_min: float, step: int) -> g
             font=dict(size=theme.SMALL_SIZE),
         ),
     )
-    fig.update_xaxes(title_text="step")
+    fig.update_xaxes(title_text=_("step"))
     flat = [v for ys in gaps for v in ys]
     decades = math.log10(max(flat) / min(flat)) if flat else 0.0
     # Over a few decades label only powers of ten; over less, plotly's 2-5 labels are needed.
     fig.update_yaxes(
-        title_text="f − f_min (log scale)",
+        title_text=_("f − f_min (log scale)"),
         type="log",
         exponentformat="power",
         dtick=1 if decades >= 3 else "D2",

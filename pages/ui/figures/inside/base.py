@@ -9,6 +9,7 @@ import re
 import plotly.graph_objects as go
 
 import pages.ui.figures.theme as theme
+from core.i18n import _
 from core.run_state import RunView
 from pages.ui.figures.base import empty_text, new_figure, show_empty, uirev
 from pages.ui.figures.timeline import frame_at
@@ -19,7 +20,8 @@ CONFUSION_SCALE = "Blues"
 
 
 def blank(view: RunView, kind: str, title: str, text: str | None = None) -> go.Figure:
-    """A titled figure with a centred note: `text`, or "waiting…"/"nothing recorded" by status."""
+    """A titled figure with a centred note: `text`, or "waiting…"/"nothing recorded" by status
+    (`title` and `text` already translated)."""
     fig = new_figure(title, "", "", uirev(kind, view))
     return show_empty(fig, text or empty_text(view))
 
@@ -32,7 +34,7 @@ def missing(view: RunView, recorded: bool, absent: str) -> str:
 def no_frame_text(view: RunView, step: int | None, absent: str) -> str:
     """Why a frame view is empty: no frame (yet, or at/before `step`), or `absent` in the frames."""
     if view.insights and frame_at(view, step) is None:
-        return f"no frame recorded at or before step {step}"
+        return _("no frame recorded at or before step {step}").format(step=step)
     return missing(view, bool(view.insights), absent)
 
 

@@ -13,15 +13,17 @@ from plotly.subplots import make_subplots
 
 import pages.ui.figures.theme as theme
 from core.events import Confusion
+from core.i18n import N_, _
 from core.run_state import RunView
 from pages.ui.figures.base import empty_text, new_figure, style, uirev
 from pages.ui.figures.inside.base import CONFUSION_SCALE, blank, small_titles, spacing
+from pages.ui.figures.tables import shown
 from pages.ui.figures.timeline import at_step
 
 MAX_CLASSES = 40
 MAX_CELL_TEXT = 15  # up to this many classes, every cell shows its count
 WRONG_COLUMNS = 4
-WRONG_TABLE_COLUMNS = ["validation item", "true", "predicted", "confidence"]
+WRONG_TABLE_COLUMNS = [N_("validation item"), N_("true"), N_("predicted"), N_("confidence")]
 SYMBOLS = {" ": "␣", "\n": "↵", "\t": "⇥", "": "∅"}
 
 
@@ -29,11 +31,13 @@ def _no_confusion_text(view: RunView, step: int | None) -> str:
     """Why there is no confusion matrix: not a classifier, too many classes, or not yet."""
     spec = view.plan.spec if view.plan else None
     if spec is not None and spec.task == "regression":
-        return "confusion matrices are for classification tasks"
+        return _("confusion matrices are for classification tasks")
     if spec is not None and spec.n_outputs > MAX_CLASSES:
-        return f"{spec.n_outputs} classes are too many for a confusion matrix"
+        return _("{n} classes are too many for a confusion matrix").format(n=spec.n_outputs)
     if view.confusions and step is not None:
-        return f"the first validation pass comes at step {view.confusions[0].step}"
+        return _("the first validation pass comes at step {step}").format(
+            step=view.confusions[0].step
+        )
     return empty_text(view)
 
 
@@ -53,7 +57,7 @@ def _confusion(view: RunView, step: int | None) -> tuple[Confusion | None, np.nd
 
 
 def _when(c: Confusion) -> str:
-    return f"epoch {c.epoch} (step {c.step})"
+    return _("epoch {epoch} (step {step})").format(epoch=c.epoch, step=c.step)
 
 
 def confusion_figure(view: RunView, step: int | None = None, normalize: bool = True) -> go.Figure:
@@ -63,17 +67,23 @@ def confusion_figure(view: RunView, step: int | None = None, normalize: bool = T
     """
     c, matrix = _confusion(view, step)
     if c is None:
-        return blank(view, "confusion", "Confusion matrix", _no_confusion_text(view, step))
+        return blank(view, "confusion", _("Confusion matrix"), _no_confusion_text(view, step))
     k = len(matrix)
     names = _names(c, k)
     totals = matrix.sum(axis=1, keepdims=True)
     z = matrix / np.maximum(totals, 1) if normalize else matrix
     right = int(np.trace(matrix)) / max(int(matrix.sum()), 1)
     fig = new_figure(
-        f"Confusion matrix at {_when(c)}: {right:.0%} right",
-        "predicted class",
-        "true class",
+        _("Confusion matrix at {when}: {right:.0%} right").format(when=_when(c), right=right),
+        _("predicted class"),
+        _("true class"),
         uirev("confusion", view),
+    )
+    cell = _("true {true}, predicted {predicted}")
+    hover = (
+        _("%{customdata[0]}<br>%{customdata[1]} examples (%{z:.0%} of this class)")
+        if normalize
+        else _("%{customdata[0]}<br>%{customdata[1]} examples")
     )
     fig.add_heatmap(
         x=list(range(k)),
@@ -84,14 +94,14 @@ def confusion_figure(view: RunView, step: int | None = None, normalize: bool = T
         text=[[str(v) if v else "" for v in row] for row in matrix.tolist()],  # zeros left blank
         texttemplate="%{text}" if k <= MAX_CELL_TEXT else None,
         customdata=[
-            [[f"true {names[t]}, predicted {names[p]}", int(matrix[t, p])] for p in range(k)]
+            [[cell.format(true=names[t], predicted=names[p]), int(matrix[t, p])] for p in range(k)]
             for t in range(k)
         ],
         colorscale=CONFUSION_SCALE,
-        colorbar=dict(title=dict(text="share of row" if normalize else "count", side="right")),
-        hovertemplate="%{customdata[0]}<br>%{customdata[1]} examples"
-        + (" (%{z:.0%} of this class)" if normalize else "")
-        + "<extra></extra>",
+        colorbar=dict(
+            title=dict(text=_("share of row") if normalize else _("count"), side="right")
+        ),
+        hovertemplate=hover + "<extra></extra>",
     )
     ticks = dict(tickvals=list(range(k)), ticktext=names, showgrid=False, zeroline=False)
     if k > MAX_CELL_TEXT:
@@ -106,16 +116,17 @@ def per_class_accuracy_figure(view: RunView, step: int | None = None) -> go.Figu
     """Validation accuracy of each true class as bars, with the overall accuracy as a line."""
     c, matrix = _confusion(view, step)
     if c is None:
-        return blank(view, "class_accuracy", "Accuracy per class", _no_confusion_text(view, step))
+        text = _no_confusion_text(view, step)
+        return blank(view, "class_accuracy", _("Accuracy per class"), text)
     k = len(matrix)
     names = _names(c, k)
     totals = matrix.sum(axis=1)
     accuracy = list(c.per_class_accuracy[:k]) + [math.nan] * (k - len(c.per_class_accuracy))
     overall = int(np.trace(matrix)) / max(int(matrix.sum()), 1)
     fig = new_figure(
-        f"Accuracy per class at {_when(c)}",
-        "true class",
-        "validation accuracy",
+        _("Accuracy per class at {when}").format(when=_when(c)),
+        _("true class"),
+        _("validation accuracy"),
         uirev("class_accuracy", view),
     )
     fig.add_bar(
@@ -123,14 +134,16 @@ def per_class_accuracy_figure(view: RunView, step: int | None = None) -> go.Figu
         y=[a if math.isfinite(a) else None for a in accuracy],
         customdata=[[names[i], int(matrix[i, i]), int(totals[i])] for i in range(k)],
         marker=dict(color=theme.VAL),
-        name="per class",
-        hovertemplate="class %{customdata[0]}<br>%{y:.0%} right (%{customdata[1]} of "
-        "%{customdata[2]})<extra></extra>",
+        name=_("per class"),
+        hovertemplate=_(
+            "class %{customdata[0]}<br>%{y:.0%} right (%{customdata[1]} of %{customdata[2]})"
+        )
+        + "<extra></extra>",
     )
     fig.add_hline(
         y=overall,
         line=dict(color=theme.REFERENCE, dash="dash", width=2),
-        annotation_text=f"all classes: {overall:.0%}",
+        annotation_text=_("all classes: {overall:.0%}").format(overall=overall),
         annotation_position="top left",
         annotation_font=dict(size=theme.SMALL_SIZE + 2, color=theme.REFERENCE),
     )
@@ -152,23 +165,24 @@ def wrong_examples_table(view: RunView, step: int | None = None) -> pd.DataFrame
     """The most confidently wrong validation predictions at `step`, most confident first."""
     c = at_step(view.confusions, step)
     rows = _wrong_rows(c) if c is not None else []
-    return pd.DataFrame(rows, columns=WRONG_TABLE_COLUMNS)
+    return shown(pd.DataFrame(rows, columns=WRONG_TABLE_COLUMNS))
 
 
 def wrong_examples_figure(view: RunView, step: int | None = None) -> go.Figure:
     """The most confidently wrong validation images, titled "true X → pred Y (97%)"."""
-    title = "Most confidently wrong validation images"
+    title = _("Most confidently wrong validation images")
     c = at_step(view.confusions, step)
     if c is None:
         return blank(view, "wrong", title, _no_confusion_text(view, step))
     rows = _wrong_rows(c)
     if not c.wrong_pixels:
-        text = "not an image dataset: see the table" if rows else "no wrong predictions here"
+        text = _("not an image dataset: see the table") if rows else _("no wrong predictions here")
         return blank(view, "wrong", title, text)
     n = min(len(rows), len(c.wrong_pixels))
     cols = min(WRONG_COLUMNS, n)
     grid_rows = math.ceil(n / cols)
-    titles = [f"true {t} → pred {p} ({conf:.0%})" for _, t, p, conf in rows[:n]]
+    named = _("true {true} → pred {pred} ({conf:.0%})")
+    titles = [named.format(true=t, pred=p, conf=conf) for _i, t, p, conf in rows[:n]]
     fig = make_subplots(
         rows=grid_rows,
         cols=cols,
@@ -176,7 +190,7 @@ def wrong_examples_figure(view: RunView, step: int | None = None) -> go.Figure:
         horizontal_spacing=spacing(cols, 0.03),
         vertical_spacing=spacing(grid_rows, 0.12),
     )
-    style(fig, f"{title} at {_when(c)}", uirev("wrong", view))
+    style(fig, _("{title} at {when}").format(title=title, when=_when(c)), uirev("wrong", view))
     for i in range(n):
         img = np.asarray(c.wrong_pixels[i], dtype=np.uint8)  # (H, W, C)
         if img.ndim == 2:
@@ -184,7 +198,7 @@ def wrong_examples_figure(view: RunView, step: int | None = None) -> go.Figure:
         if img.shape[-1] == 1:
             img = np.repeat(img, 3, axis=-1)
         r, col = divmod(i, cols)
-        hover = f"validation item {rows[i][0]}<br>{titles[i]}<extra></extra>"
+        hover = _("validation item {i}").format(i=rows[i][0]) + f"<br>{titles[i]}<extra></extra>"
         fig.add_trace(go.Image(z=img, hovertemplate=hover), row=r + 1, col=col + 1)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)

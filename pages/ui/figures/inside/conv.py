@@ -10,6 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core.i18n import _
 from core.run_state import RunView
 from pages.ui.figures.base import style, uirev
 from pages.ui.figures.inside.base import (
@@ -40,8 +41,8 @@ def feature_maps_figure(view: RunView, input_index: int = 0, step: int | None = 
     fm = frame.feature_maps if frame else {}
     layers, maps = list(fm.get("layers") or [])[:MAX_LAYERS], fm.get("maps") or []
     if not layers or not maps or not maps[0]:
-        text = no_frame_text(view, step, "this model has no convolution layers")
-        return blank(view, "feature_maps", "Feature maps", text)
+        text = no_frame_text(view, step, _("this model has no convolution layers"))
+        return blank(view, "feature_maps", _("Feature maps"), text)
     index = _clamp(input_index, len(maps[0]))
     chosen = [
         np.asarray(maps[i][index], dtype=np.float64)[:MAX_CHANNELS] for i in range(len(layers))
@@ -53,10 +54,12 @@ def feature_maps_figure(view: RunView, input_index: int = 0, step: int | None = 
         cols=cols,
         horizontal_spacing=spacing(cols, 0.015),
         vertical_spacing=spacing(rows, 0.04),
-        column_titles=[f"channel {c}" for c in range(cols)],
+        column_titles=[_("channel {c}").format(c=c) for c in range(cols)],
         row_titles=layers,
     )
-    style(fig, f"Feature maps for input #{index} at step {frame.step}", uirev("feature_maps", view))
+    title = _("Feature maps for input #{index} at step {step}").format(index=index, step=frame.step)
+    style(fig, title, uirev("feature_maps", view))
+    hover = _("{layer}, channel {c}<br>row %{{y}}, column %{{x}}<br>brightness %{{z:.0f}} of 255")
     for r, (layer, layer_maps) in enumerate(zip(layers, chosen, strict=True)):
         for c, fmap in enumerate(layer_maps):  # (H, W) brightness 0-255
             fig.add_heatmap(
@@ -65,10 +68,7 @@ def feature_maps_figure(view: RunView, input_index: int = 0, step: int | None = 
                 zmin=0,
                 zmax=255,
                 showscale=False,
-                hovertemplate=(
-                    f"{layer}, channel {c}<br>row %{{y}}, column %{{x}}<br>"
-                    "brightness %{z:.0f} of 255<extra></extra>"
-                ),
+                hovertemplate=hover.format(layer=layer, c=c) + "<extra></extra>",
                 row=r + 1,
                 col=c + 1,
             )
@@ -98,32 +98,35 @@ def filters_figure(view: RunView, step: int | None = None) -> go.Figure:
     fm = frame.feature_maps if frame else {}
     filters = np.asarray(fm.get("filters") or [], dtype=np.float64)  # (C_out, C_in, k, k)
     if filters.ndim != 4 or not filters.size:
-        text = no_frame_text(view, step, "this model has no convolution layers")
-        return blank(view, "filters", "Filters of the first conv layer", text)
+        text = no_frame_text(view, step, _("this model has no convolution layers"))
+        return blank(view, "filters", _("Filters of the first conv layer"), text)
     c_out, c_in = filters.shape[:2]
-    note = ""
+    title = _("Filters of {layer} at step {step}")
     if c_in in CHANNEL_NAMES:  # colour images: the R, G and B weights side by side
-        note = f" (input channels {' | '.join(CHANNEL_NAMES[c_in])})"
+        title = _("Filters of {layer} at step {step} (input channels {channels})")
     elif c_in > 1:
-        filters, note = filters.mean(axis=1, keepdims=True), f" (mean over {c_in} input channels)"
+        filters = filters.mean(axis=1, keepdims=True)
+        title = _("Filters of {layer} at step {step} (mean over {n} input channels)")
     cols = min(FILTER_COLUMNS, c_out)
     rows = math.ceil(c_out / cols)
     fig = make_subplots(
         rows=rows,
         cols=cols,
-        subplot_titles=[f"filter {o}" for o in range(c_out)],
+        subplot_titles=[_("filter {o}").format(o=o) for o in range(c_out)],
         horizontal_spacing=spacing(cols, 0.02),
         vertical_spacing=spacing(rows, 0.12),
     )
-    layer = (fm.get("layers") or ["first conv layer"])[0]
-    style(fig, f"Filters of {layer} at step {frame.step}{note}", uirev("filters", view))
+    layer = (fm.get("layers") or [_("first conv layer")])[0]
+    channels = " | ".join(CHANNEL_NAMES.get(c_in, ()))
+    title = title.format(layer=layer, step=frame.step, channels=channels, n=c_in)
+    style(fig, title, uirev("filters", view))
+    hover = _("filter {o}<br>row %{{y}}, column %{{x}}<br>weight %{{z:.3f}}")
     for o in range(c_out):
         r, c = divmod(o, cols)
         fig.add_heatmap(
             z=_filter_image(filters[o]),
             coloraxis="coloraxis",
-            hovertemplate=f"filter {o}<br>row %{{y}}, column %{{x}}<br>weight %{{z:.3f}}"
-            "<extra></extra>",
+            hovertemplate=hover.format(o=o) + "<extra></extra>",
             row=r + 1,
             col=c + 1,
         )
@@ -133,7 +136,7 @@ def filters_figure(view: RunView, step: int | None = None) -> go.Figure:
             colorscale=DIVERGING_SCALE,
             cmin=-top,
             cmax=top,
-            colorbar=dict(title=dict(text="weight", side="right")),
+            colorbar=dict(title=dict(text=_("weight"), side="right")),
         ),
         height=140 + rows * _filter_row_px(cols, filters.shape[1], filters.shape[-1]),
     )
@@ -145,8 +148,8 @@ def probe_image(view: RunView, input_index: int = 0) -> go.Figure:
     s = view.samples
     pixels = (s.get("static_pixels") or []) if view.samples_kind == "images" else []
     if not pixels:
-        text = missing(view, bool(view.samples_kind), "not an image dataset")
-        return blank(view, "probe_image", "Probe input", text)
+        text = missing(view, bool(view.samples_kind), _("not an image dataset"))
+        return blank(view, "probe_image", _("Probe input"), text)
     index = _clamp(input_index, len(pixels))
     img = np.asarray(pixels[index], dtype=np.uint8)  # (H, W, C)
     if img.ndim == 2:
@@ -155,9 +158,13 @@ def probe_image(view: RunView, input_index: int = 0) -> go.Figure:
         img = np.repeat(img, 3, axis=-1)
     names = list(s.get("static_class_names") or [])
     true = (s.get("static_true") or [])[index : index + 1]
-    label = f": a {names[true[0]]}" if true and 0 <= true[0] < len(names) else ""
-    fig = go.Figure(go.Image(z=img, hovertemplate="row %{y}, column %{x}<extra></extra>"))
-    style(fig, f"Input #{index}{label}", uirev("probe_image", view))
+    if true and 0 <= true[0] < len(names):
+        title = _("Input #{index}: a {name}").format(index=index, name=names[true[0]])
+    else:
+        title = _("Input #{index}").format(index=index)
+    hover = _("row %{y}, column %{x}") + "<extra></extra>"
+    fig = go.Figure(go.Image(z=img, hovertemplate=hover))
+    style(fig, title, uirev("probe_image", view))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     fig.update_layout(height=320, margin=dict(l=10, r=10, t=70, b=10))

@@ -10,6 +10,7 @@ from plotly.subplots import make_subplots
 
 import pages.ui.figures.theme as theme
 from core import probes
+from core.i18n import N_, _
 from core.run_state import RunView
 from pages.ui.figures.base import style, uirev
 from pages.ui.figures.inside.base import (
@@ -27,13 +28,13 @@ MAX_HEADS = 8
 MAX_TOKENS = probes.MAX_TOKENS  # positions shown per axis (the first ones; probes record no more)
 MAX_TICKS = 32  # beyond this many positions, plotly picks which tick labels to show
 # x-axis titles of the hidden state and of the (narrow) gate panels
-SYMBOL_TITLES = ("time step (input symbol)", "time step")
-POSITION_TITLES = ("position in the sequence", "position")
+SYMBOL_TITLES = (N_("time step (input symbol)"), N_("time step"))
+POSITION_TITLES = (N_("position in the sequence"), N_("position"))
 GATE_TITLES = {
-    "input": "input gate (0 shut … 1 open)",
-    "forget": "forget gate (0 forget … 1 keep)",
-    "cell": "cell candidate (−1 … 1)",
-    "output": "output gate (0 shut … 1 open)",
+    "input": N_("input gate (0 shut … 1 open)"),
+    "forget": N_("forget gate (0 forget … 1 keep)"),
+    "cell": N_("cell candidate (−1 … 1)"),
+    "output": N_("output gate (0 shut … 1 open)"),
 }
 
 
@@ -71,8 +72,8 @@ def attention_figure(view: RunView, input_index: int = 0, step: int | None = Non
     att = frame.attention if frame else {}
     layers, maps = list(att.get("layers") or [])[:MAX_LAYERS], att.get("maps") or []
     if not layers or not maps or not maps[0]:
-        text = no_frame_text(view, step, "this model has no attention layers")
-        return blank(view, "attention", "Attention", text)
+        text = no_frame_text(view, step, _("this model has no attention layers"))
+        return blank(view, "attention", _("Attention"), text)
     index = max(0, min(input_index, len(maps[0]) - 1))
     per_layer = [np.asarray(maps[i][index], dtype=np.float64) for i in range(len(layers))]
     heads = min(MAX_HEADS, max(m.shape[0] for m in per_layer))
@@ -83,14 +84,21 @@ def attention_figure(view: RunView, input_index: int = 0, step: int | None = Non
     fig = make_subplots(
         rows=rows,
         cols=heads,
-        subplot_titles=[f"{layer} · head {h}" for layer in layers for h in range(heads)],
+        subplot_titles=[
+            _("{layer} · head {h}").format(layer=layer, h=h)
+            for layer in layers
+            for h in range(heads)
+        ],
         horizontal_spacing=spacing(heads, 0.06),
         vertical_spacing=spacing(rows, 0.12),
     )
-    style(fig, f"Attention for input #{index} at step {frame.step}", uirev("attention", view))
+    title = _("Attention for input #{index} at step {step}").format(index=index, step=frame.step)
+    style(fig, title, uirev("attention", view))
+    looks = _("{query} (t{q}) looks at {key} (t{k})")
     hover = [
-        [f"{labels[q]} (t{q}) looks at {labels[k]} (t{k})" for k in range(n)] for q in range(n)
+        [looks.format(query=labels[q], q=q, key=labels[k], k=k) for k in range(n)] for q in range(n)
     ]
+    head_hover = _("{layer} head {h}<br>%{{text}}<br>weight %{{z:.2f}}")
     for r, (layer, weights) in enumerate(zip(layers, per_layer, strict=True)):
         for h in range(min(heads, weights.shape[0])):
             fig.add_heatmap(
@@ -99,7 +107,7 @@ def attention_figure(view: RunView, input_index: int = 0, step: int | None = Non
                 z=weights[h, :n, :n].tolist(),  # (query T, key T)
                 text=hover,
                 coloraxis="coloraxis",
-                hovertemplate=f"{layer} head {h}<br>%{{text}}<br>weight %{{z:.2f}}<extra></extra>",
+                hovertemplate=head_hover.format(layer=layer, h=h) + "<extra></extra>",
                 row=r + 1,
                 col=h + 1,
             )
@@ -110,14 +118,14 @@ def attention_figure(view: RunView, input_index: int = 0, step: int | None = Non
         suffix = axis_suffix(i)
         fig.layout[f"yaxis{suffix}"].update(scaleanchor=f"x{suffix}", constrain="domain")
         fig.layout[f"xaxis{suffix}"].update(constrain="domain")
-    fig.update_xaxes(title_text="key (looked at)", row=rows)
-    fig.update_yaxes(title_text="query", col=1)
+    fig.update_xaxes(title_text=_("key (looked at)"), row=rows)
+    fig.update_yaxes(title_text=_("query"), col=1)
     fig.update_layout(
         coloraxis=dict(
             colorscale=theme.HEAT_SCALE,
             cmin=0.0,
             cmax=1.0,
-            colorbar=dict(title=dict(text="attention", side="right")),
+            colorbar=dict(title=dict(text=_("attention"), side="right")),
         ),
         height=140 + 320 * rows,
     )
@@ -130,8 +138,8 @@ def recurrent_figure(view: RunView, input_index: int = 0, step: int | None = Non
     rec = frame.recurrent if frame else {}
     hidden = rec.get("hidden") or []
     if not hidden:
-        text = no_frame_text(view, step, "this model has no recurrent layer")
-        return blank(view, "recurrent", "Recurrent hidden state", text)
+        text = no_frame_text(view, step, _("this model has no recurrent layer"))
+        return blank(view, "recurrent", _("Recurrent hidden state"), text)
     index = max(0, min(input_index, len(hidden) - 1))
     h = np.asarray(hidden[index], dtype=np.float64)[:MAX_TOKENS]  # (T, units)
     symbols = input_symbols(view, index, len(hidden[index]))
@@ -142,14 +150,16 @@ def recurrent_figure(view: RunView, input_index: int = 0, step: int | None = Non
     else:
         ticks = dict(tickfont=dict(size=theme.SMALL_SIZE), showgrid=False)
         x_title, gate_x_title = POSITION_TITLES
+    x_title, gate_x_title = _(x_title), _(gate_x_title)
     all_gates = rec.get("gates") or []
     gates = np.asarray(all_gates[index] if index < len(all_gates) else [], dtype=np.float64)
     names = list(rec.get("gate_names") or [])
     has_gates = gates.ndim == 3 and len(names) == gates.shape[1]
     cell = rec.get("cell", "RNN")
-    titles = [f"hidden state of {rec.get('layer', 'the recurrent layer')} ({cell})"]
+    layer = rec.get("layer") or _("the recurrent layer")
+    titles = [_("hidden state of {layer} ({cell})").format(layer=layer, cell=cell)]
     if has_gates:
-        titles += [GATE_TITLES.get(name, name) for name in names]
+        titles += [_(GATE_TITLES[name]) if name in GATE_TITLES else name for name in names]
         fig = make_subplots(
             rows=2,
             cols=len(names),
@@ -161,29 +171,31 @@ def recurrent_figure(view: RunView, input_index: int = 0, step: int | None = Non
         )
     else:
         fig = make_subplots(rows=1, cols=1, subplot_titles=titles)
-    style(fig, f"{cell} memory for input #{index} at step {frame.step}", uirev("recurrent", view))
+    title = _("{cell} memory for input #{index} at step {step}")
+    style(fig, title.format(cell=cell, index=index, step=frame.step), uirev("recurrent", view))
     fig.add_heatmap(
         x=steps,
         z=h.T.tolist(),  # (units, T)
         coloraxis="coloraxis",
-        hovertemplate="unit %{y}, time %{x}<br>value %{z:.2f}<extra></extra>",
+        hovertemplate=_("unit %{y}, time %{x}<br>value %{z:.2f}") + "<extra></extra>",
         row=1,
         col=1,
     )
     fig.update_xaxes(title_text=x_title, row=1, col=1)
-    fig.update_yaxes(title_text="hidden unit", row=1, col=1)
+    fig.update_yaxes(title_text=_("hidden unit"), row=1, col=1)
     if has_gates:
+        gate_hover = _("{gate}<br>unit %{{y}}, time %{{x}}<br>%{{z:.2f}}")
         for g, name in enumerate(names):
             fig.add_heatmap(
                 x=steps,
                 z=gates[: len(steps), g, :].T.tolist(),  # (units, T)
                 coloraxis="coloraxis" if name == "cell" else "coloraxis2",
-                hovertemplate=f"{name}<br>unit %{{y}}, time %{{x}}<br>%{{z:.2f}}<extra></extra>",
+                hovertemplate=gate_hover.format(gate=titles[g + 1]) + "<extra></extra>",
                 row=2,
                 col=g + 1,
             )
             fig.update_xaxes(title_text=gate_x_title, row=2, col=g + 1)
-        fig.update_yaxes(title_text="unit", row=2, col=1)
+        fig.update_yaxes(title_text=_("unit"), row=2, col=1)
     fig.update_xaxes(**ticks)
     fig.update_yaxes(autorange="reversed", showgrid=False)
     top = dict(y=0.78, len=0.45) if has_gates else {}
@@ -192,7 +204,7 @@ def recurrent_figure(view: RunView, input_index: int = 0, step: int | None = Non
             colorscale=DIVERGING_SCALE,
             cmin=-1.0,
             cmax=1.0,
-            colorbar=dict(title=dict(text="value", side="right"), **top),
+            colorbar=dict(title=dict(text=_("value"), side="right"), **top),
         ),
         height=760 if has_gates else 440,
     )
@@ -202,7 +214,7 @@ def recurrent_figure(view: RunView, input_index: int = 0, step: int | None = Non
                 colorscale=theme.HEAT_SCALE,
                 cmin=0.0,
                 cmax=1.0,
-                colorbar=dict(title=dict(text="gate", side="right"), y=0.2, len=0.4),
+                colorbar=dict(title=dict(text=_("gate"), side="right"), y=0.2, len=0.4),
             )
         )
     return small_titles(fig)
