@@ -6,6 +6,8 @@ from typing import Literal
 
 import torch
 
+from core.i18n import _
+
 DeviceName = Literal["auto", "cpu", "cuda", "mps"]
 
 
@@ -26,5 +28,9 @@ def pick_device(requested: str = "auto") -> torch.device:
     if requested == "auto":
         return torch.device(devices[0])
     if requested not in devices:
-        raise ValueError(f"device {requested!r} is not available here; available: {devices}")
+        raise ValueError(
+            _("device {device} is not available here; available: {devices}").format(
+                device=requested, devices=", ".join(devices)
+            )
+        )
     return torch.device(requested)

@@ -17,6 +17,7 @@ never went through `_()`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -103,6 +104,15 @@ def N_(message: str) -> str:
 
 
 _ = gettext
+
+
+_CJK_BREAK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\n(?=[\u3000-\u9fff\uff00-\uffef])")
+
+
+def join_cjk_lines(text: str) -> str:
+    """Join lines wrapped between two Chinese characters: Markdown turns a line break inside a
+    paragraph into a space, which Chinese text does not have."""
+    return _CJK_BREAK.sub("", text)
 
 
 def localized_path(path: Path) -> Path:

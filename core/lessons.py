@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.config import RunConfig
-from core.i18n import ASSETS, N_, _, localized_path
+from core.i18n import ASSETS, N_, _, join_cjk_lines, localized_path
 from core.run_state import RunView
 from core.urlstate import config_from_query
 
@@ -297,7 +297,7 @@ def _parsed(path: str, mtime: float) -> Lesson:
     key = (path, mtime)
     if key not in _cache:
         slug = Path(path).name.split(".")[0].split("-", 1)[1]
-        _cache[key] = parse_lesson(slug, Path(path).read_text(encoding="utf-8"))
+        _cache[key] = parse_lesson(slug, join_cjk_lines(Path(path).read_text(encoding="utf-8")))
     return _cache[key]
 
 

@@ -9,7 +9,7 @@ from typing import Literal
 
 import torch
 
-from core.i18n import N_
+from core.i18n import N_, _
 
 OptimizerName = Literal["sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adam", "adamw"]
 ScheduleName = Literal["constant", "step", "cosine", "warmup"]
@@ -181,7 +181,7 @@ def validate_optim(c: OptimConfig) -> None:
         raise ValueError(f"unknown optimizer {c.name!r}; choose one of {sorted(OPTIMIZERS)}")
     check_ranges(c)
     if c.name == "nesterov" and c.momentum <= 0:
-        raise ValueError("Nesterov momentum needs a momentum above 0 (0.9 is usual)")
+        raise ValueError(_("Nesterov momentum needs a momentum above 0 (0.9 is usual)"))
 
 
 def build_optimizer(params: Iterable, c: OptimConfig) -> torch.optim.Optimizer:

@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from core.data.base import DataSpec
+from core.i18n import _
 
 LossName = Literal["auto", "cross_entropy", "mse", "mae", "huber", "bce", "hinge"]
 IGNORE = -100  # target id that is not scored (e.g. the question part of a copy task)
@@ -120,7 +121,9 @@ def make_task(spec: DataSpec, loss: str = "auto") -> Task:
     allowed = cls.__dataclass_fields__["losses"].default
     if name not in allowed:
         raise ValueError(
-            f"loss {name!r} does not fit a {spec.task} task; choose one of {list(allowed)}"
+            _("loss {name} does not fit a {task} task; choose one of {allowed}").format(
+                name=name, task=spec.task, allowed=", ".join(allowed)
+            )
         )
     return cls(loss_name=name)
 

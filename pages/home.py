@@ -13,6 +13,9 @@ state.require_frame("pages/home.py")
 
 st.title(":material/science: " + _("Backprop Lab"))
 st.markdown(prose("home"))
+st.page_link(
+    "pages/lessons.py", label=_("New here? Start with the lessons"), icon=":material/menu_book:"
+)
 
 st.subheader(_("One-click starters"))
 st.markdown(prose("starters"))

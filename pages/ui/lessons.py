@@ -177,7 +177,7 @@ def run_line(view: RunView) -> str:
     if view.epochs:
         last = view.epochs[-1]
         line += " · " + _("epoch {epoch}: validation loss {loss:.3g}").format(
-            epoch=last.epoch + 1, loss=last.val_loss
+            epoch=last.epoch, loss=last.val_loss
         )
         if last.metric_name == "accuracy":
             line += " · " + _("validation accuracy {acc:.1%}").format(acc=last.val_metric)

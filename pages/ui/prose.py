@@ -6,14 +6,14 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from core.i18n import PSEUDO, language, localized_path
+from core.i18n import PSEUDO, join_cjk_lines, language, localized_path
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
 
 @cache
 def _read(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
+    return join_cjk_lines(path.read_text(encoding="utf-8"))
 
 
 def prose(name: str) -> str:

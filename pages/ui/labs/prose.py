@@ -11,7 +11,7 @@ import string
 from collections.abc import Mapping
 from functools import cache
 
-from core.i18n import language, localized_path
+from core.i18n import join_cjk_lines, language, localized_path
 from pages.ui.prose import ASSETS, pseudo_marked
 
 _HEADING = re.compile(r"^## +(\S+) *$", re.MULTILINE)
@@ -24,7 +24,7 @@ def sections(name: str) -> dict[str, str]:
 
 @cache
 def _sections(name: str, lang: str) -> dict[str, str]:
-    text = localized_path(ASSETS / f"{name}.md").read_text(encoding="utf-8")
+    text = join_cjk_lines(localized_path(ASSETS / f"{name}.md").read_text(encoding="utf-8"))
     parts = _HEADING.split(text)
     return {key: text.strip() for key, text in zip(parts[1::2], parts[2::2], strict=True)}
 
