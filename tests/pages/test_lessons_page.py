@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.lessons import lesson_slugs
-from pages.ui import lessons
+from core.lessons import lesson_slugs, load_lesson
+from pages.ui import lessons, state
 from tests.pages.conftest import OWNER, open_page, run, run_until
 
 SLUG = "learning-rate"
@@ -69,3 +70,62 @@ def test_an_unknown_lesson_says_so_and_lists_the_others(app: AppTest) -> None:
     at = lesson_page(app, "no-such-lesson")
     assert "no-such-lesson" in " ".join(w.value for w in at.warning)
     assert len([b for b in at.button if (b.key or "").startswith("lessons.open.")]) >= 1
+
+
+@pytest.mark.parametrize("slug", lesson_slugs())
+def test_every_lesson_renders_its_cells_in_both_languages(app: AppTest, slug: str) -> None:
+    at = lesson_page(app, slug)
+    starts = [b for b in at.button if (b.key or "").endswith(".start")]
+    assert len(starts) == len(load_lesson(slug).runs) >= 1
+    assert any("≥" in m.value or "≤" in m.value or "=" in m.value for m in at.markdown)
+    at.session_state["i18n.lang"] = "zh"
+    run(at)
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in at.title[0].value)
+
+
+TWO_STEP = """---
+title: Two steps
+summary: S
+question: Q
+look_at: L
+check: finetuned == 1
+---
+First pre-train.
+
+```run pretrain
+data.name=spiral
+data.n_samples=200
+model.hidden=8
+train.epochs=1
+```
+
+Then start from it.
+
+```run tune
+data.name=spiral
+data.n_samples=200
+model.hidden=8
+train.epochs=1
+finetune.init_from=cell:pretrain
+```
+"""
+
+
+def test_a_cell_starts_from_the_learners_run_of_an_earlier_cell(
+    app: AppTest, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "01-two-step.md").write_text(TWO_STEP, encoding="utf-8")
+    monkeypatch.setattr("core.lessons.LESSONS_DIR", tmp_path)
+    at = lesson_page(app, "two-step")
+    at.button(key="lessons.two-step.tune.start").click()
+    run(at)
+    assert "“pretrain” above first" in " ".join(e.value for e in at.error)
+    at.button(key="lessons.two-step.pretrain.start").click()
+    run_until(at, lambda a: "completed" in texts(a))
+    pretrained = lessons.progress().read(OWNER)["two-step"].runs["pretrain"][-1]
+    assert state.registry().store.checkpoint_path(pretrained).is_file()
+    at.button(key="lessons.two-step.tune.start").click()
+    run_until(at, lambda a: "Passed" in texts(a))
+    tuned = lessons.progress().read(OWNER)["two-step"].runs["tune"][-1]
+    view = state.registry().snapshot(tuned)
+    assert view.config.finetune.init_from == f"run:{pretrained}"
