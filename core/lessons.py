@@ -28,11 +28,9 @@ one run started from the lesson. Translations (`<slug>.zh.md`) carry the same ru
 
 from __future__ import annotations
 
-import json
 import math
 import operator
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +44,6 @@ LESSONS_DIR = ASSETS / "lessons"
 TEXT_KEYS = ("title", "summary", "question", "look_at")
 _BLOCK = re.compile(r"^```run[ \t]+([a-z0-9-]+)[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 _CONDITION = re.compile(r"^\s*([a-z_][a-z_.0-9]*)\s*(>=|<=|==|>|<)\s*(-?[0-9.]+(?:e-?[0-9]+)?)\s*$")
-_OWNER = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 CELL_REF = "cell:"
 CONFIG_PREFIXES = ("data.", "model.", "optim.", "train.")
 VIEWS = ("loss", "epochs", "gradients", "predictions")  # what a cell can draw under its Start
@@ -299,62 +296,3 @@ def _parsed(path: str, mtime: float) -> Lesson:
         slug = Path(path).name.split(".")[0].split("-", 1)[1]
         _cache[key] = parse_lesson(slug, join_cjk_lines(Path(path).read_text(encoding="utf-8")))
     return _cache[key]
-
-
-@dataclass
-class LessonRecord:
-    """One learner's work on one lesson: runs per cell (oldest first), passed, their answer."""
-
-    runs: dict[str, list[str]] = field(default_factory=dict)
-    passed: bool = False
-    answer: str = ""
-
-
-class LessonProgress:
-    """Each browser's lesson progress (keyed by its owner key), one JSON file per browser."""
-
-    def __init__(self, root: str | Path) -> None:
-        self.folder = Path(root) / "lessons"
-        self._lock = threading.Lock()
-
-    def _path(self, owner: str) -> Path:
-        if not _OWNER.match(owner):
-            raise ValueError("not a valid owner key")
-        return self.folder / f"{owner}.json"
-
-    def read(self, owner: str) -> dict[str, LessonRecord]:
-        """slug -> record for this browser (empty when it has done nothing yet)."""
-        try:
-            raw = json.loads(self._path(owner).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return {
-            slug: LessonRecord(
-                runs={k: [str(r) for r in v] for k, v in rec.get("runs", {}).items()},
-                passed=bool(rec.get("passed")),
-                answer=str(rec.get("answer", "")),
-            )
-            for slug, rec in raw.items()
-            if isinstance(rec, dict)
-        }
-
-    def _update(self, owner: str, slug: str, change: Callable[[LessonRecord], None]) -> None:
-        with self._lock:
-            records = self.read(owner)
-            change(records.setdefault(slug, LessonRecord()))
-            path = self._path(owner)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(
-                json.dumps({s: r.__dict__ for s, r in records.items()}), encoding="utf-8"
-            )
-            tmp.replace(path)
-
-    def add_run(self, owner: str, slug: str, cell: str, run_id: str) -> None:
-        self._update(owner, slug, lambda r: r.runs.setdefault(cell, []).append(run_id))
-
-    def mark_passed(self, owner: str, slug: str) -> None:
-        self._update(owner, slug, lambda r: setattr(r, "passed", True))
-
-    def save_answer(self, owner: str, slug: str, answer: str) -> None:
-        self._update(owner, slug, lambda r: setattr(r, "answer", answer[:2000]))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from core.i18n import _
-from core.lessons import LessonRecord, RunCell, lesson_slugs, load_lesson
+from core.lesson_progress import LessonRecord
+from core.lessons import RunCell, lesson_slugs, load_lesson
 from pages.ui import lessons, state
 from pages.ui.prose import pseudo_marked
 

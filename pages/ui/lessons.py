@@ -9,7 +9,8 @@ import os
 import streamlit as st
 
 from core.i18n import SOURCE_LANGUAGE, _, language
-from core.lessons import Lesson, LessonProgress, LessonRecord, RunCell
+from core.lesson_progress import LessonProgress, LessonRecord
+from core.lessons import Lesson, RunCell
 from core.run_state import RunView
 from core.runs import DEFAULT_ROOT
 from core.urlstate import config_to_query, with_value

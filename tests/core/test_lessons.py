@@ -10,9 +10,9 @@ import pytest
 from core import i18n
 from core.config import RunConfig
 from core.events import EpochEnd
+from core.lesson_progress import LessonProgress
 from core.lessons import (
     Condition,
-    LessonProgress,
     RunCell,
     lesson_file,
     lesson_slugs,
