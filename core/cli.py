@@ -2,6 +2,7 @@
 
 python -m core train --dataset digits --model cnn --epochs 5 --json
 python -m core train --dataset text --model rnn --set model.cell=lstm --set model.hidden_size=128
+python -m core train --dataset spiral --backend ray     # on $RAY_ADDRESS's cluster, or a local Ray
 python -m core runs
 python -m core export RUN_ID --format script|notebook|onnx|tensorboard --out PATH
 python -m core serve RUN_ID --port 8000
@@ -17,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from core.backends import BACKENDS
 from core.config import RunConfig
 from core.data import DATASETS
 from core.models import MODELS, default_config
@@ -121,7 +123,7 @@ def result_dict(view: RunView) -> dict[str, Any]:
 
 def cmd_train(args: argparse.Namespace) -> int:
     cfg = build_config(args)
-    registry = RunRegistry(args.root, max_concurrent=1)
+    registry = RunRegistry(args.root, max_concurrent=1, backend=args.backend)
     try:
         run_id = registry.start(cfg, owner=args.owner)
     except ValueError as exc:
@@ -200,6 +202,12 @@ def make_parser() -> argparse.ArgumentParser:
         help="override any config field, e.g. model.hidden=32,32 or data.noise=0.2",
     )
     train.add_argument("--owner", default="cli")
+    train.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        help="where to train: local worker process, or Ray ($RAY_ADDRESS, else a local Ray); "
+        "default $BPL_BACKEND, else ray when $RAY_ADDRESS is set, else local",
+    )
     train.add_argument("--json", action="store_true", help="print the final metrics as JSON")
     train.add_argument("--quiet", action="store_true", help="no per-epoch lines on stderr")
     train.set_defaults(func=cmd_train)

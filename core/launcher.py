@@ -1,5 +1,5 @@
-"""How the server starts a worker process: the forkserver context, the hidden `__main__`, and
-the handle the registry keeps per worker. The worker's own side is `core.worker`.
+"""How the server starts a worker process: the forkserver context and the hidden `__main__`.
+The local backend (`core.backends.local`) holds the processes; their own side is `core.worker`.
 """
 
 from __future__ import annotations
@@ -9,9 +9,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from multiprocessing import spawn
-from multiprocessing.connection import Connection
 from typing import Any
 
 
@@ -63,17 +61,6 @@ def _without_main(get_preparation_data: Any) -> Any:
         return data
 
     return prepare
-
-
-@dataclass
-class WorkerHandle:
-    """A running worker as the server holds it: its process, control pipe and supervising thread."""
-
-    process: mp.process.BaseProcess
-    control: Connection
-    sent: Any  # shared c_long: commands sent so far; the worker compares it with what it read
-    thread: threading.Thread
-    threads: int  # torch threads the worker trains with
 
 
 def noop() -> None:

@@ -1,26 +1,27 @@
-"""The run registry: starts runs in worker processes, relays their events, queues the overflow.
+"""The run registry: starts runs on a backend, relays their events, queues the overflow.
 
     registry = RunRegistry(root)
     run_id = registry.start(cfg, owner=token)      # returns at once (ValueError for a bad config)
     view = registry.snapshot(run_id)               # bounded plain-data copy for the UI
     registry.control(run_id, "pause" | "resume" | "stop" | ("lr", 1e-3))
 
-One supervising thread per active run reads the worker's event pipe, folds events into the run's
-`RunState` and saves snapshots to the `RunStore`. This is the one piece of mutable global state.
+A backend (`core.backends`: worker processes here, the default, or tasks on a Ray cluster) trains
+each run; one supervising thread per active run reads its worker's events, folds them into the
+run's `RunState` and saves snapshots to the `RunStore`. This is the one piece of mutable global
+state.
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import secrets
 import threading
 import time
 from collections import Counter, OrderedDict
-from dataclasses import replace
-from multiprocessing.connection import Connection
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from core.backends import Backend, Job, Worker, make_backend
 from core.config import RunConfig
 from core.data.files import FilePolicy
 from core.events import (
@@ -33,7 +34,6 @@ from core.events import (
     StatusChange,
 )
 from core.i18n import _
-from core.launcher import WorkerHandle, main_module_hidden, noop, worker_context, worker_entry
 from core.plan import DEFAULT_MEMORY_BUDGET, RunPlan, plan_run
 from core.run_state import STORED_FRAMES, RunState, RunView
 from core.scheduler import FairLimits, FairQueue
@@ -50,6 +50,14 @@ DEFAULT_MAX_CONCURRENT = int(os.environ.get("BPL_MAX_RUNS", "4"))
 Command = str | tuple
 
 
+@dataclass(frozen=True)
+class Supervised:
+    """A launched run: the backend's worker and the server thread relaying its events."""
+
+    worker: Worker
+    thread: threading.Thread
+
+
 class RunRegistry:
     """All runs this process knows: live ones in memory, finished ones in the store."""
 
@@ -62,6 +70,7 @@ class RunRegistry:
         limits: FairLimits | None = None,
         idle_stop_s: float | None = None,
         files: FilePolicy | None = None,
+        backend: Backend | str | None = None,
     ) -> None:
         if max_concurrent < 1:
             raise ValueError(f"max_concurrent must be at least 1, got {max_concurrent}")
@@ -74,18 +83,15 @@ class RunRegistry:
         # The app's visitors read only their uploads and the server's datasets; the CLI: any file.
         self.files = files
         self.interrupted = self.store.mark_interrupted()
-        self._ctx = worker_context()
-        if self._ctx.get_start_method() == "forkserver":
-            # Start the forkserver (which imports torch) now, not on the first click on Start.
-            self._warming = threading.Thread(target=self._warm_forkserver, daemon=True)
-            self._warming.start()
-        else:
-            self._warming = None
+        # Where runs train: a name ("local", "ray"), else $BPL_BACKEND / $RAY_ADDRESS decide.
+        if backend is None or isinstance(backend, str):
+            backend = make_backend(backend)
+        self.backend: Backend = backend
         # Writers replace these dicts under the lock (copy on write); readers, every page of every
         # visitor, take the current dict without waiting for the lock.
         self._lock = threading.RLock()
         self._states: dict[str, RunState] = {}
-        self._workers: dict[str, WorkerHandle] = {}
+        self._workers: dict[str, Supervised] = {}
         self._launching: set[str] = set()  # slots reserved while a worker process starts
         self._recent: OrderedDict[str, RunState] = OrderedDict()  # finished runs, newest last
         self._queue = FairQueue(limits or FairLimits.from_env())
@@ -96,18 +102,9 @@ class RunRegistry:
         if idle_stop_s is not None:
             threading.Thread(target=self._janitor, daemon=True, name="bpl-janitor").start()
 
-    def _warm_forkserver(self) -> None:
-        """Start the forkserver and wait until it has imported torch and the engine: the first
-        worker forks from it, so the first Start after a server start is as fast as the next."""
-        with main_module_hidden():
-            probe = self._ctx.Process(target=noop, daemon=True, name="bpl-warm-up")
-            probe.start()
-        probe.join(timeout=120)
-
     def wait_ready(self, timeout: float | None = None) -> None:
-        """Block until the worker launcher has warmed up (benchmarks time runs, not that)."""
-        if self._warming is not None:
-            self._warming.join(timeout)
+        """Block until the backend has warmed up (benchmarks time runs, not that)."""
+        self.backend.wait_ready(timeout)
 
     # -- starting -----------------------------------------------------------------------------
     def start(
@@ -123,9 +120,13 @@ class RunRegistry:
             self.files.check_start_point(cfg.finetune.init_from)
         self._check_source(cfg, owner)
         if plan is None:
-            plan = plan_run(self.loadable(cfg), self.memory_budget)
-        elif plan.estimated_bytes > self.memory_budget:
-            raise ValueError(_("this run needs more memory than the server allows; plan it again"))
+            plan = plan_run(self.backend.plannable(self.loadable(cfg)), self.memory_budget)
+        else:
+            self.backend.plannable(cfg)  # ValueError if it cannot train there (a GPU, say)
+            if plan.estimated_bytes > self.memory_budget:
+                raise ValueError(
+                    _("this run needs more memory than the server allows; plan it again")
+                )
         run_id = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
         view = RunView(run_id, owner, "queued", cfg, time.time(), shared=shared, plan=plan)
         state = RunState(view)
@@ -235,54 +236,36 @@ class RunRegistry:
 
     def _launch(self, run_id: str) -> None:
         state = self._states[run_id]
-        events_recv, events_send = self._ctx.Pipe(duplex=False)
-        control_recv, control_send = self._ctx.Pipe(duplex=False)
         view = state.base
         threads = self.worker_threads or threads_for(
             view.plan.work_per_step if view.plan else 0.0, self.max_concurrent
         )
-        checkpoint = str(self.store.checkpoint_path(run_id))
-        sent = self._ctx.Value("l", 0, lock=False)  # written under self._lock only
-        process = self._ctx.Process(
-            target=worker_entry,
-            args=(
-                self.loadable(view.config).to_json(),
-                events_send,
-                control_recv,
-                sent,
-                checkpoint,
-                threads,
-            ),
-            daemon=True,
-            name=f"bpl-run-{run_id}",
-        )
+        job = Job(run_id, self.loadable(view.config), self.store.checkpoint_path(run_id), threads)
         state.set_status("starting", STARTING_TEXT)
-        with main_module_hidden():
-            process.start()
-        events_send.close()
-        control_recv.close()
-        thread = threading.Thread(
-            target=self._supervise, args=(run_id, process, events_recv), daemon=True
-        )
+        try:
+            worker = self.backend.launch(job)
+        except Exception as exc:  # noqa: BLE001 - e.g. the cluster is gone: this run fails, not the server
+            state.set_status("failed", PROCESS_ENDED_TEXT.format(code="?"), detail=repr(exc))
+            self.store.save(state.snapshot(max_frames=STORED_FRAMES))
+            self._retire(run_id)
+            return
+        thread = threading.Thread(target=self._supervise, args=(run_id, worker), daemon=True)
         with self._lock:
-            handle = WorkerHandle(process, control_send, sent, thread, threads)
-            self._workers = {**self._workers, run_id: handle}
+            self._workers = {**self._workers, run_id: Supervised(worker, thread)}
             self._launching.discard(run_id)
         thread.start()
 
     # -- supervising --------------------------------------------------------------------------
-    def _supervise(self, run_id: str, process: mp.process.BaseProcess, events: Connection) -> None:
+    def _supervise(self, run_id: str, worker: Worker) -> None:
         state = self._states[run_id]
         last_save = time.monotonic()
         while True:
             try:
-                if not events.poll(0.5):
-                    if not process.is_alive() and not events.poll(0):
-                        break
-                    continue
-                batch = events.recv()
+                batch = worker.next_batch(0.5)
             except (EOFError, OSError):
                 break
+            if batch is None:
+                continue
             state.apply(batch)
             now = time.monotonic()
             # Status changes are saved at once; metrics every few seconds (a snapshot is ~100 KB
@@ -290,7 +273,7 @@ class RunRegistry:
             if now - last_save >= SAVE_EVERY_S or any(isinstance(e, StatusChange) for e in batch):
                 self.store.save(state.snapshot(max_frames=STORED_FRAMES))
                 last_save = now
-        process.join(timeout=10)
+        worker.join(timeout=10)
         forced = run_id in self._forced
         self._forced.discard(run_id)
         if state.status in ACTIVE_STATUSES and forced:
@@ -299,15 +282,17 @@ class RunRegistry:
                 "stopped", STOPPED_UNANSWERED_TEXT.format(step=step, seconds=f"{STOP_GRACE_S:g}")
             )
         elif state.status in ACTIVE_STATUSES:
+            code = worker.exit_code
             state.set_status(
-                "failed", PROCESS_ENDED_TEXT.format(code=process.exitcode), PROCESS_ENDED_HINT
+                "failed",
+                PROCESS_ENDED_TEXT.format(code="?" if code is None else code),
+                PROCESS_ENDED_HINT,
+                worker.detail,
             )
         self.store.save(state.snapshot(max_frames=STORED_FRAMES))
         with self._lock:
-            worker = self._workers.get(run_id)
             self._workers = {k: v for k, v in self._workers.items() if k != run_id}
-        if worker is not None:
-            worker.control.close()
+        worker.close()
         self._retire(run_id)
         self._launch_queued()
 
@@ -368,14 +353,15 @@ class RunRegistry:
         ]
 
     def worker_pid(self, run_id: str) -> int | None:
-        """OS process id of the run's worker while it has one (benchmarks pin it to a core)."""
-        worker = self._workers.get(run_id)
-        return worker.process.pid if worker is not None else None
+        """OS process id of the run's worker while it has one (benchmarks pin it to a core; on
+        Ray it is the process on the run's node, known once the run has sent its first events)."""
+        entry = self._workers.get(run_id)
+        return entry.worker.pid if entry is not None else None
 
     def worker_threads_of(self, run_id: str) -> int | None:
         """Torch threads the run's worker trains with, while it has a worker."""
-        worker = self._workers.get(run_id)
-        return worker.threads if worker is not None else None
+        entry = self._workers.get(run_id)
+        return entry.worker.threads if entry is not None else None
 
     def wait(self, run_id: str, timeout: float | None = None, poll_s: float = 0.05) -> RunView:
         """Block until the run is no longer active (CLI and tests); returns its final view."""
@@ -425,25 +411,24 @@ class RunRegistry:
                 self.store.save(state.snapshot(max_frames=STORED_FRAMES))
                 self._retire(run_id)
                 return True
-            worker = self._workers.get(run_id)
-            if worker is not None:
+            entry = self._workers.get(run_id)
+            if entry is not None:
                 try:
-                    worker.control.send(cmd)
-                    worker.sent.value += 1
+                    entry.worker.send(cmd)
                 except (BrokenPipeError, OSError):
                     pass  # the worker already ended; its supervisor records the outcome
                 if cmd[0] == "stop":
                     # A long step (a big model) or a stuck worker must not hold Stop hostage.
-                    timer = threading.Timer(STOP_GRACE_S, self._force_stop, (run_id, worker))
+                    timer = threading.Timer(STOP_GRACE_S, self._force_stop, (run_id, entry.worker))
                     timer.daemon = True
                     timer.start()
             return True
 
-    def _force_stop(self, run_id: str, worker: WorkerHandle) -> None:
+    def _force_stop(self, run_id: str, worker: Worker) -> None:
         """Stop was asked STOP_GRACE_S ago and the worker still runs: end its process."""
-        if worker.process.is_alive():
+        if worker.is_alive():
             self._forced.add(run_id)
-            worker.process.kill()
+            worker.kill()
 
     def delete(self, run_id: str, owner: str | None = None) -> None:
         """Stop a run if it is active, then remove it and its files."""
@@ -451,9 +436,9 @@ class RunRegistry:
         if state.status in ACTIVE_STATUSES:
             self.control(run_id, "stop", owner)
             with self._lock:
-                worker = self._workers.get(run_id)
-            if worker is not None:
-                worker.thread.join(timeout=10)
+                entry = self._workers.get(run_id)
+            if entry is not None:
+                entry.thread.join(timeout=10)
         with self._lock:
             self._states = {k: v for k, v in self._states.items() if k != run_id}
             self._recent.pop(run_id, None)
@@ -468,8 +453,7 @@ class RunRegistry:
             self.control(run_id, "stop")
         for run_id in running:
             with self._lock:
-                worker = self._workers.get(run_id)
-            if worker is not None:
-                worker.thread.join(timeout=timeout)
-                if worker.process.is_alive():
-                    worker.process.terminate()
+                entry = self._workers.get(run_id)
+            if entry is not None:
+                entry.thread.join(timeout=timeout)
+                entry.worker.terminate()

@@ -1,4 +1,5 @@
-"""The worker process: trains one run and streams its events to the server through a pipe.
+"""The worker side of a run: trains it and streams its events to the server in batches (through a
+pipe in a local worker process; `core.backends.ray_worker` reuses it on a Ray cluster).
 
 It never touches the UI. Everything that goes wrong is caught here and ends the run with a status
 (`diverged`, `failed`) and a plain-language hint instead of a crash.
@@ -11,10 +12,11 @@ import os
 import time
 import traceback
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, Protocol
 
 import torch
 
+from core.callbacks.control import ControlSource
 from core.config import RunConfig
 from core.engine import train_run
 from core.events import EpochEnd, Event, StatusChange, StepLosses
@@ -28,6 +30,12 @@ OOM_HINT = (
 FAILED_HINT = "Something went wrong inside training; the details below say what."
 
 
+class Channel(Protocol):
+    """Where a sink's batches go: a pipe's `Connection`, or any object with its `send`."""
+
+    def send(self, batch: list[Event]) -> None: ...
+
+
 class PipeSink:
     """Buffers events and sends them in batches: a few pipe writes per second, not per step.
 
@@ -35,7 +43,7 @@ class PipeSink:
     just clicked Start waits for that first point, one racing for 95% for that measurement.
     """
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Channel) -> None:
         self.conn = conn
         self.buffer: list[Event] = []
         self.last_send = time.perf_counter()
@@ -134,15 +142,31 @@ def worker_main(
     checkpoint_path: str,
     threads: int,
 ) -> None:
-    """Process entry point: train, report the outcome, close the pipe."""
+    """Process entry point of the local backend: train, report the outcome, close the pipe."""
+    try:
+        run_worker(
+            config_json, PipeSink(events), PipeControl(control, sent), checkpoint_path, threads
+        )
+    finally:
+        events.close()
+
+
+def run_worker(
+    config_json: str,
+    sink: PipeSink,
+    control: ControlSource,
+    checkpoint_path: str,
+    threads: int,
+) -> None:
+    """Train one run and end it with a status, whatever happens: the worker side of every
+    backend (a local process's pipe, a Ray task's outbox), so both train and fail alike."""
     _yield_to_the_server()
     torch.set_num_threads(max(1, threads))
-    sink = PipeSink(events)
     step = 0
     try:
         cfg = RunConfig.from_json(config_json)
         sink(StatusChange("running", "Training"))
-        trainer = train_run(cfg, sink, PipeControl(control, sent), checkpoint_path)
+        trainer = train_run(cfg, sink, control, checkpoint_path)
         step = trainer.step
         if trainer.stopped_by_user:
             sink(StatusChange("stopped", f"Stopped at step {step}.", step=step))
@@ -160,13 +184,12 @@ def worker_main(
             sink.flush()
         except OSError:
             pass
-        events.close()
 
 
 def _warm_up() -> None:
     """Pay lazy imports once, in the forkserver: optimizers pull in torch._dynamo (~1.5 s) and the
     digits starter scikit-learn (~0.7 s). Workers fork from the process that imported this module,
-    so each run starts in milliseconds.
+    so each run starts in milliseconds (on Ray, each reused Ray worker pays it once).
     """
     import sklearn.datasets  # noqa: F401 - imported for its side effect: loaded once, shared
 
