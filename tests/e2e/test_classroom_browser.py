@@ -39,7 +39,7 @@ def test_a_students_run_appears_on_the_teachers_leaderboard(app, visitor) -> Non
     name.press("Enter")
     student.wait_for_timeout(500)
     start(student)
-    expect(teacher.get_by_text("Leaderboard · 1 run(s)")).to_be_visible(timeout=60_000)
+    expect(teacher.get_by_text("Leaderboard · 1 run", exact=True)).to_be_visible(timeout=60_000)
     expect(teacher.locator("[data-testid='stDataFrame']").last).to_be_visible()
     assert_no_exception(teacher)
     assert_no_exception(student)
