@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from core.i18n import _
@@ -34,7 +36,8 @@ if slug not in slugs:
         )
     )
     if slug:
-        st.warning(_("There is no lesson called “{slug}”.").format(slug=slug))
+        shown = re.sub(r"[^a-z0-9-]", "", slug.lower())[:60]  # a link's text, never Markdown
+        st.warning(_("There is no lesson called “{slug}”.").format(slug=shown))
     passed = sum(done.get(s, LessonRecord()).passed for s in slugs)
     st.progress(
         passed / len(slugs),

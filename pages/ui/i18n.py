@@ -30,8 +30,14 @@ def _session_language() -> str:
 i18n.set_language_source(_session_language)
 
 
-def _valid(lang: object) -> str | None:
-    return lang if isinstance(lang, str) and (lang in LANGUAGES or lang == PSEUDO) else None
+WRITTEN = "i18n.cookie"  # the language this session last wrote into the cookie
+
+
+def _valid(lang: object, pseudo: bool = False) -> str | None:
+    """`lang` if it is a language a visitor may pick (the test pseudo-language only when set
+    in session state by a test, never from a link or a cookie)."""
+    ok = isinstance(lang, str) and (lang in LANGUAGES or (pseudo and lang == PSEUDO))
+    return lang if ok else None
 
 
 def enter() -> str:
@@ -43,7 +49,7 @@ def enter() -> str:
     cookie = st.context.cookies.get(COOKIE, "") if st.context.cookies else ""
     lang = (
         _valid(st.query_params.get(QUERY))
-        or _valid(st.session_state.get(LANG))
+        or _valid(st.session_state.get(LANG), pseudo=True)
         or _valid(cookie)
         or SOURCE_LANGUAGE
     )
@@ -80,7 +86,8 @@ def picker() -> None:
         on_change=_picked,
         horizontal=True,
     )
-    if _cookie_language() != lang:
+    if lang in LANGUAGES and st.session_state.get(WRITTEN, _cookie_language()) != lang:
+        st.session_state[WRITTEN] = lang
         st.html(
             f"<script>document.cookie = '{COOKIE}={lang}; path=/; max-age=31536000; "
             "SameSite=Strict';</script>",

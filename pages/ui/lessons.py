@@ -66,8 +66,10 @@ def cell_config(lesson: Lesson, cell: RunCell) -> object:
 def _changed(key: str, path: str, owner_cls: type, name: str) -> None:
     """on_change of a cell's control: the new value goes into that cell's config."""
     slug, cell = key.split(".")[1:3]
-    configs = st.session_state[CELL_CONFIGS]
+    configs = st.session_state.setdefault(CELL_CONFIGS, {})
     errors = st.session_state.setdefault(CELL_ERRORS, {})
+    if (slug, cell) not in configs:
+        return  # a control of a cell that is not drawn with controls (it waits for another cell)
     try:
         value = value_from_widget(owner_cls, name, st.session_state[key])
         configs[(slug, cell)] = with_value(configs[(slug, cell)], path, value)
@@ -110,14 +112,20 @@ def start_cell(lesson: Lesson, cell: RunCell) -> None:
 def run_cell(lesson: Lesson, cell: RunCell, number: int) -> None:
     """A live cell: its setup in one line, the controls the lesson opens, Start, the live chart."""
     with st.container(border=True):
+        waiting_for = ""  # the earlier cell whose finished run this one starts from, if none yet
         try:
             cfg = cell_config(lesson, cell)
-        except LookupError:
+        except LookupError as missing:
+            waiting_for = str(missing.args[0])
             cfg = cell.config(lambda name: "pending")
         st.markdown(_("**Cell {n}** · `{name}`").format(n=number, name=cell.name))
         st.caption(describe_setup(cfg))
+        if waiting_for:
+            st.caption(
+                _("Starts from your finished run of cell “{cell}” above.").format(cell=waiting_for)
+            )
         bind = Binding("", on_change=_changed)
-        for path in cell.vary:
+        for path in () if waiting_for else cell.vary:
             section, name = path.rsplit(".", 1)
             field_input(
                 getattr(cfg, section),
@@ -138,7 +146,8 @@ def run_cell(lesson: Lesson, cell: RunCell, number: int) -> None:
         query = config_to_query(cfg) | ({HIDE: ",".join(cell.hide)} if cell.hide else {})
         if language() != SOURCE_LANGUAGE:
             query[i18n.QUERY] = language()
-        right.link_button(_("Change it in the Playground"), link(query), icon=":material/tune:")
+        if not waiting_for:
+            right.link_button(_("Change it in the Playground"), link(query), icon=":material/tune:")
         error = st.session_state.get(CELL_ERRORS, {}).get((lesson.slug, cell.name))
         if error:
             st.error(_("**Could not start this cell.** {reason}").format(reason=error))
@@ -202,7 +211,13 @@ def describe_setup(cfg: object) -> str:
 def check_panel(lesson: Lesson, record: LessonRecord) -> bool:
     """The lesson's question and check, evaluated on every run started from it; True if passed."""
     reg = state.registry()
-    views = [v for ids in record.runs.values() for r in ids if (v := reg.snapshot(r)) is not None]
+    # Finished runs only: "within 10 epochs" must not pass on a longer run caught at epoch 10.
+    views = [
+        v
+        for ids in record.runs.values()
+        for r in ids
+        if (v := reg.snapshot(r)) is not None and not v.active
+    ]
     passed = record.passed or any(lesson.passed_by(v) for v in views)
     if passed and not record.passed:
         progress().mark_passed(state.owner(), lesson.slug)

@@ -129,3 +129,25 @@ def test_a_cell_starts_from_the_learners_run_of_an_earlier_cell(
     tuned = lessons.progress().read(OWNER)["two-step"].runs["tune"][-1]
     view = state.registry().snapshot(tuned)
     assert view.config.finetune.init_from == f"run:{pretrained}"
+
+
+def test_a_cell_waiting_for_another_offers_no_controls_until_it_can_start(
+    app: AppTest, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = TWO_STEP.replace(
+        "finetune.init_from=cell:pretrain", "finetune.init_from=cell:pretrain\nvary=optim.lr"
+    )
+    (tmp_path / "01-two-step.md").write_text(text, encoding="utf-8")
+    monkeypatch.setattr("core.lessons.LESSONS_DIR", tmp_path)
+    at = lesson_page(app, "two-step")
+    assert "“pretrain” above" in texts(at)
+    keys = [w.key for w in at.select_slider] + [b.key for b in at.button]
+    assert "lessons.two-step.tune.optim.lr" not in keys  # nothing to change before it can start
+    assert not any("run:pending" in str(b.proto) for b in at.get("link_button"))
+
+
+def test_a_link_cannot_switch_the_page_into_the_test_language(app: AppTest) -> None:
+    app.query_params["lang"] = "qps"
+    at = run(app)
+    assert at.session_state["i18n.lang"] == "en"
+    assert not any("⟦" in m.value for m in at.markdown)
