@@ -208,6 +208,7 @@ INTERRUPTED_TEXT = N_(
 )
 INTERRUPTED_HINT = N_("Start it again from the same configuration to redo it.")
 DAMAGED_TEXT = N_("The stored data of this run could not be read; it may be damaged.")
+RAY_LAUNCH_FAILED_TEXT = N_("Could not start the run on the Ray cluster.")
 DAMAGED_HINT = N_("Delete it, and start it again from its configuration if you still need it.")
 STATUS_TEXTS = (
     STARTING_TEXT,
@@ -219,6 +220,7 @@ STATUS_TEXTS = (
     INTERRUPTED_HINT,
     DAMAGED_TEXT,
     DAMAGED_HINT,
+    RAY_LAUNCH_FAILED_TEXT,
     # written by the worker (core.worker, core.trainer); its "Training", "Paused" and "Resumed"
     # are never shown: the page says those statuses in its own words
     N_("Stopped at step {step}."),

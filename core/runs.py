@@ -13,6 +13,7 @@ state.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import threading
@@ -28,6 +29,7 @@ from core.events import (
     ACTIVE_STATUSES,
     PROCESS_ENDED_HINT,
     PROCESS_ENDED_TEXT,
+    RAY_LAUNCH_FAILED_TEXT,
     STARTING_TEXT,
     STOPPED_QUEUED_TEXT,
     STOPPED_UNANSWERED_TEXT,
@@ -40,6 +42,8 @@ from core.scheduler import FairLimits, FairQueue
 from core.store import RunRecord, RunStore
 from core.threads import threads_for
 
+log = logging.getLogger(__name__)
+
 SAVE_EVERY_S = 3.0
 STOP_GRACE_S = 1.5  # a worker gets this long to honour Stop before its process is ended
 RECENT_FINISHED = 16  # finished runs kept whole in memory (older ones are read from the store)
@@ -48,6 +52,7 @@ DEFAULT_ROOT = Path(
 )
 DEFAULT_MAX_CONCURRENT = int(os.environ.get("BPL_MAX_RUNS", "4"))
 Command = str | tuple
+# A run the Ray cluster would not take (the cluster is gone, refused the task): why is its detail.
 
 
 @dataclass(frozen=True)
@@ -245,7 +250,10 @@ class RunRegistry:
         try:
             worker = self.backend.launch(job)
         except Exception as exc:  # noqa: BLE001 - e.g. the cluster is gone: this run fails, not the server
-            state.set_status("failed", PROCESS_ENDED_TEXT.format(code="?"), detail=repr(exc))
+            if self.backend.name == "ray":
+                state.set_status("failed", RAY_LAUNCH_FAILED_TEXT, detail=str(exc) or repr(exc))
+            else:
+                state.set_status("failed", PROCESS_ENDED_TEXT.format(code="?"), detail=repr(exc))
             self.store.save(state.snapshot(max_frames=STORED_FRAMES))
             self._retire(run_id)
             return
@@ -259,14 +267,21 @@ class RunRegistry:
     def _supervise(self, run_id: str, worker: Worker) -> None:
         state = self._states[run_id]
         last_save = time.monotonic()
+        lost = ""  # why this thread stopped following a worker that may still train
         while True:
             try:
                 batch = worker.next_batch(0.5)
+                if batch is None:
+                    continue
+                state.apply(batch)
             except (EOFError, OSError):
                 break
-            if batch is None:
-                continue
-            state.apply(batch)
+            except Exception as exc:  # noqa: BLE001 - the run ends failed; it must not stay "running"
+                log.exception("Lost track of run %s", run_id)
+                lost = repr(exc)
+                if worker.is_alive():
+                    worker.kill()
+                break
             now = time.monotonic()
             # Status changes are saved at once; metrics every few seconds (a snapshot is ~100 KB
             # of JSON, too much to write after every tiny epoch).
@@ -287,7 +302,7 @@ class RunRegistry:
                 "failed",
                 PROCESS_ENDED_TEXT.format(code="?" if code is None else code),
                 PROCESS_ENDED_HINT,
-                worker.detail,
+                worker.detail or lost,
             )
         self.store.save(state.snapshot(max_frames=STORED_FRAMES))
         with self._lock:
@@ -425,7 +440,11 @@ class RunRegistry:
             return True
 
     def _force_stop(self, run_id: str, worker: Worker) -> None:
-        """Stop was asked STOP_GRACE_S ago and the worker still runs: end its process."""
+        """Stop was asked STOP_GRACE_S ago and the worker still runs: end its process. A run that
+        has already reported how it ended obeyed (its last parcels may still be on their way)."""
+        state = self._states.get(run_id)
+        if state is None or state.status not in ACTIVE_STATUSES:
+            return
         if worker.is_alive():
             self._forced.add(run_id)
             worker.kill()

@@ -82,6 +82,11 @@ class Backend(Protocol):
 
     name: str
 
+    def devices(self) -> list[str]:
+        """The devices a run can train on where this backend trains it, best first (the
+        playground offers these, not necessarily the server's own)."""
+        ...
+
     def plannable(self, cfg: RunConfig) -> RunConfig:
         """`cfg` as the server may plan it here; ValueError when this backend cannot run it."""
         ...

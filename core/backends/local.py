@@ -13,6 +13,7 @@ from typing import Any
 
 from core.backends.base import Job
 from core.config import RunConfig
+from core.device import available_devices
 from core.events import Event
 from core.launcher import main_module_hidden, noop, worker_context, worker_entry
 
@@ -102,6 +103,9 @@ class LocalBackend:
     def wait_ready(self, timeout: float | None = None) -> None:
         if self._warming is not None:
             self._warming.join(timeout)
+
+    def devices(self) -> list[str]:
+        return available_devices()  # the run trains on this machine
 
     def plannable(self, cfg: RunConfig) -> RunConfig:
         return cfg  # the run trains here: planning checks this machine's devices, as it should

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = ("core", "assets")  # what a task needs of this checkout: the engine and its data files
 MAX_WARM_WORKERS = 8
+CAPACITY_TTL_S = 5.0  # how long the cluster's GPUs and node sizes are taken as known
+KILL_DRAIN_S = 0.5  # after a kill, how long the parcels a task had sent may still be read
 _connecting = threading.Lock()
 
 
@@ -83,6 +86,14 @@ def resources(cfg: RunConfig, threads: int) -> dict[str, float]:
     return {"num_cpus": threads, "num_gpus": 1 if cfg.device == "cuda" else 0}
 
 
+def capacity() -> tuple[int, int]:
+    """The cluster's GPUs, and the CPUs of its largest live node (at least 1): a task asking for
+    more CPUs than any one node has would wait for a place forever."""
+    gpus = int(ray.cluster_resources().get("GPU", 0))
+    cpus = [n.get("Resources", {}).get("CPU", 0) for n in ray.nodes() if n.get("Alive")]
+    return gpus, max(1, int(max(cpus, default=1)))
+
+
 class RayWorker:
     """A run's task as the server holds it: its stream of parcels and its place in the mailbox."""
 
@@ -94,7 +105,9 @@ class RayWorker:
         self.threads = job.threads
         self._pid: int | None = None
         self._detail = ""
-        self._ended = False
+        self._ended = False  # every parcel was read (or the task was given up on)
+        self._killed = False  # to end: the parcels it had sent are read, then it is cancelled
+        self._cancelled = False  # set before Ray is told to cancel the task
         self._sent = 0
 
     @property
@@ -112,18 +125,38 @@ class RayWorker:
     def next_batch(self, timeout: float) -> list[Event] | None:
         if self._ended:
             raise EOFError
-        ready, _pending = ray.wait([self.stream], timeout=timeout)
-        if self._ended:  # killed meanwhile: reading on would wait for Ray to reap the worker
+        try:
+            return self._read(timeout)
+        except EOFError:
+            self._ended = True
+            raise
+        except Exception as exc:  # noqa: BLE001 - e.g. Ray lost the task, or a parcel was malformed
+            # A run the server can no longer follow ends failed, with the reason: the supervising
+            # thread must not die and leave it "running" in a slot.
+            log.error("Lost track of run %s: %s", self.run_id, exc)
+            self._detail = str(exc) or repr(exc)
+            self._ended = True
+            self._cancel()
+            raise EOFError from exc
+
+    def _read(self, timeout: float) -> list[Event] | None:
+        # Once killed, the parcels the task had sent are still read (the final checkpoint may be
+        # among them), as a local worker's pipe is read to its end; then it is cancelled. Only
+        # until then does Ray's wait tell a parcel from the end: a cancelled task's stream counts
+        # as ready, but its next item comes once Ray has reaped the worker (seconds).
+        ready, _pending = ray.wait([self.stream], timeout=0 if self._killed else timeout)
+        if self._cancelled:
             raise EOFError
         if not ready:
+            if self._killed:
+                self._cancel()
+                raise EOFError
             return None
         try:
             parcel: Parcel = ray.get(next(self.stream))
         except StopIteration:
-            self._ended = True
             raise EOFError from None
         except ray.exceptions.RayError as exc:  # the worker died, or the task was cancelled
-            self._ended = True
             self._detail = str(exc)
             raise EOFError from None
         self._pid = parcel.pid
@@ -160,7 +193,7 @@ class RayWorker:
         return event
 
     def send(self, command: tuple) -> None:
-        if self._ended:
+        if self._ended or self._killed:
             raise BrokenPipeError(f"run {self.run_id} has ended")
         self._sent += 1  # numbered: the task applies commands in this order, however they travel
         self.mailbox.put.remote(self.run_id, self._sent, command)
@@ -169,22 +202,36 @@ class RayWorker:
         return not self._ended
 
     def kill(self) -> None:
-        """Cancel the task by force (Ray ends its worker process); the run ends now."""
-        self._ended = True
+        """Cancel the task by force (Ray ends its worker process) once the parcels it had sent
+        are read, or KILL_DRAIN_S from now at the latest; the run then ends."""
+        if self._killed:
+            return
+        self._killed = True
+        timer = threading.Timer(KILL_DRAIN_S, self._cancel)
+        timer.daemon = True
+        timer.start()
+
+    def _cancel(self) -> None:
+        if self._cancelled:
+            return
+        self._cancelled = True
         try:
             ray.cancel(self.stream, force=True)
-        except ray.exceptions.RayError as exc:
+        except Exception as exc:  # noqa: BLE001 - e.g. the cluster is gone, and the task with it
             log.warning("Could not cancel the task of run %s: %s", self.run_id, exc)
 
     def terminate(self) -> None:
         if not self._ended:
-            self.kill()
+            self._cancel()
 
     def join(self, timeout: float) -> None:
         """Nothing to wait for: Ray reaps its workers."""
 
     def close(self) -> None:
-        self.mailbox.drop.remote(self.run_id)
+        try:
+            self.mailbox.drop.remote(self.run_id)
+        except Exception as exc:  # noqa: BLE001 - the cluster is gone: nothing is left to drop
+            log.warning("Could not drop the mailbox of run %s: %s", self.run_id, exc)
 
 
 class RayBackend:
@@ -195,6 +242,9 @@ class RayBackend:
     def __init__(self, address: str | None = None) -> None:
         connect(address)
         self.mailbox = Mailbox.remote()
+        self._capacity_lock = threading.Lock()
+        self._capacity: tuple[int, int] | None = None
+        self._capacity_at = 0.0
         self._warming = threading.Thread(target=self._warm_workers, daemon=True, name="bpl-warm")
         self._warming.start()
 
@@ -208,20 +258,41 @@ class RayBackend:
     def wait_ready(self, timeout: float | None = None) -> None:
         self._warming.join(timeout)
 
+    def capacity(self) -> tuple[int, int]:
+        """`capacity()`, asked of Ray at most every CAPACITY_TTL_S (pages ask on every rerun);
+        while Ray cannot answer, the last answer (none yet: no GPU, one CPU)."""
+        with self._capacity_lock:
+            now = time.monotonic()
+            if self._capacity is None or now - self._capacity_at > CAPACITY_TTL_S:
+                try:
+                    self._capacity, self._capacity_at = capacity(), now
+                except Exception as exc:  # noqa: BLE001 - a page must still draw
+                    log.warning("Could not read the Ray cluster's resources: %s", exc)
+                    return self._capacity or (0, 1)
+            return self._capacity
+
+    def devices(self) -> list[str]:
+        """The cluster's devices, not this server's: CUDA when a node has a GPU."""
+        gpus, _cpus = self.capacity()
+        return ["cuda", "cpu"] if gpus >= 1 else ["cpu"]
+
     def plannable(self, cfg: RunConfig) -> RunConfig:
         """A CUDA run needs a GPU on the cluster, not on this server."""
-        if cfg.device != "cuda":
+        if cfg.device == "auto":
             return cfg
-        if ray.cluster_resources().get("GPU", 0) < 1:
+        devices = self.devices()
+        if cfg.device not in devices:
             raise ValueError(
                 _("device {device} is not available here; available: {devices}").format(
-                    device="cuda", devices="cpu"
+                    device=cfg.device, devices=", ".join(devices)
                 )
             )
         return replace(cfg, device="cpu")  # planning here checks sizes, not this server's devices
 
     def launch(self, job: Job) -> RayWorker:
         cfg, inputs = ship_inputs(job.config)
+        _gpus, node_cpus = self.capacity()
+        job = replace(job, threads=max(1, min(job.threads, node_cpus)))  # fits on some node
         options = train_task.options(**resources(cfg, job.threads))
         stream = options.remote(
             job.run_id, cfg.to_json(), inputs, job.threads, self.mailbox, job.checkpoint_path.name

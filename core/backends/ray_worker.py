@@ -68,11 +68,13 @@ class Outbox:
             self._cond.notify()
 
     def take(self, wait_s: float) -> Parcel | None:
-        """Everything produced so far, waiting up to `wait_s` for something; None if nothing."""
+        """Everything produced so far, waiting up to `wait_s` for something (an empty parcel if
+        nothing came); None once training has finished and everything was taken. Both are
+        decided under one lock, so a last batch sent just before `finish()` is never left behind."""
         with self._cond:
             self._cond.wait_for(lambda: self._events or self.done, wait_s)
             if not self._events and not self._files:
-                return None
+                return None if self.done else Parcel([], {}, None, os.getpid())
             parcel = Parcel(self._events, self._files, self._kept, os.getpid())
             self._events, self._files, self._kept = [], {}, None
             return parcel
@@ -242,12 +244,9 @@ def train_task(
         # Ray worker does not sink further with every run it trains.
         threading.Thread(target=train, daemon=True, name=f"bpl-run-{run_id}").start()
         try:
-            while True:
-                parcel = outbox.take(PARCEL_WAIT_S)
-                if parcel is not None:
+            while (parcel := outbox.take(PARCEL_WAIT_S)) is not None:
+                if parcel.events or parcel.files:
                     yield parcel
-                elif outbox.done:
-                    return
         finally:
             control.close()
 

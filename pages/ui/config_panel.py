@@ -20,7 +20,6 @@ import streamlit as st
 from core.config import RunConfig
 from core.data import DATASETS, DataConfig, DataSpec, load_dataset_shared
 from core.data.files import UPLOAD, UPLOAD_KINDS, max_upload_bytes, store_upload
-from core.device import available_devices
 from core.finetune import FinetuneConfig, layer_names
 from core.i18n import N_, _, language
 from core.models import MODELS, build_model, compatible_models, default_config
@@ -91,11 +90,12 @@ def run_plan(cfg: RunConfig, registry: RunRegistry) -> tuple[RunPlan | None, str
     The plan (which loads the data and builds the model) is cached on the parts that shape it, so
     moving the learning rate or the epochs only re-runs the cheap range checks. Start hands this
     plan to the registry: it is computed once per setup, not again on the click. `cfg` is planned
-    as the registry will load it (uploads and a run to start from resolved to server files).
+    as the registry will load it (uploads and a run to start from resolved to server files) and
+    as its backend plans it (on a Ray cluster a CUDA run needs a GPU there, not on this server).
     """
     try:
         validate_config(cfg)
-        loadable = registry.loadable(cfg)
+        loadable = registry.backend.plannable(registry.loadable(cfg))
     except ValueError as err:
         return None, str(err)
     shaping = replace(
@@ -330,7 +330,7 @@ def train_inputs(cfg: RunConfig, spec: DataSpec | None, bind: Binding) -> list[s
             args=(f"{KEY}.train.loss", "train", lambda loss, t: replace(t, loss=loss)),
         )
     errors += bound_inputs(cfg, KEY, bind, ["seed"])
-    devices = ["auto", *available_devices()]
+    devices = ["auto", *state.registry().backend.devices()]  # where its runs train
     device_meta = RunConfig.__dataclass_fields__["device"].metadata
     if cfg.device not in devices:
         devices.append(cfg.device)

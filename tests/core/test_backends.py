@@ -23,12 +23,13 @@ import torch
 
 from core.backends import Job, backend_name
 from core.backends.ray_backend import RayBackend, RayWorker, resources, runtime_env
-from core.backends.ray_worker import Parcel, place_inputs, ship_inputs
+from core.backends.ray_worker import Outbox, Parcel, place_inputs, ship_inputs
 from core.cli import main
 from core.engine import prepare
+from core.events import StatusChange, StepLosses
 from core.finetune import FinetuneConfig
 from core.plan import plan_run
-from core.runs import RunRegistry
+from core.runs import RAY_LAUNCH_FAILED_TEXT, RunRegistry
 from core.sweeps import SweepAxis, SweepRunner, sweep_points
 from tests.core.helpers import tiny_config
 
@@ -152,6 +153,40 @@ def test_the_cli_gives_the_same_numbers_on_both_backends(ray_backend, tmp_path: 
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
 
 
+def drain(worker: RayWorker) -> list:
+    """Every event the worker still delivers, until its end."""
+    events = []
+    while True:
+        try:
+            events += worker.next_batch(0.5) or []
+        except EOFError:
+            return events
+
+
+def test_a_run_that_wants_more_cpus_than_a_node_has_still_trains(ray_backend, tmp_path: Path):
+    job = Job("wide", tiny_config(epochs=1), tmp_path / "wide" / "final.pt", threads=64)
+    worker = ray_backend.launch(job)
+    assert worker.threads == 2  # this test cluster's one node; 64 would wait for a place forever
+    try:
+        statuses = [e.status for e in drain(worker) if isinstance(e, StatusChange)]
+    finally:
+        worker.close()
+    assert statuses[-1] == "completed" and job.checkpoint_path.is_file()
+
+
+def test_a_killed_run_still_delivers_the_parcels_it_had_sent(ray_backend, tmp_path: Path):
+    """Stop obeyed just as its grace ran out: the final status and final.pt must not be lost."""
+    job = Job("late", tiny_config(epochs=1), tmp_path / "late" / "final.pt", threads=1)
+    worker = ray_backend.launch(job)
+    try:
+        ray.wait([worker.stream.completed()], timeout=60)  # every parcel waits to be read
+        worker.kill()
+        statuses = [e.status for e in drain(worker) if isinstance(e, StatusChange)]
+    finally:
+        worker.close()
+    assert statuses[-1] == "completed" and job.checkpoint_path.is_file()
+
+
 # -- killing workers (last: Ray must replace the workers they kill) -----------------------------
 def test_a_worker_that_dies_fails_the_run_and_keeps_its_metrics(registry: RunRegistry):
     run_id = registry.start(tiny_config(epochs=10_000), owner="dan")
@@ -175,6 +210,23 @@ def test_stop_is_honoured_within_two_seconds_even_by_a_stuck_worker(registry: Ru
     assert time.monotonic() - t0 < 2.5
     assert view.status == "stopped" and "did not answer" in view.message
     assert view.loss_steps
+
+
+def test_a_parcel_the_server_cannot_take_fails_the_run_with_the_reason(ray_backend, tmp_path):
+    @ray.remote(num_cpus=0)
+    def escaping():
+        yield Parcel([], {"../escaped.pt": b"x"}, None, os.getpid())
+        time.sleep(60)  # still training: the server must cancel it
+
+    job = Job("bad", tiny_config(), tmp_path / "bad" / "final.pt", threads=1)
+    worker = RayWorker(escaping.remote(), ray_backend.mailbox, job)
+    with pytest.raises(EOFError):
+        worker.next_batch(30)
+    assert "outside its folder" in worker.detail and not worker.is_alive()
+    assert not (tmp_path / "escaped.pt").exists()
+    with pytest.raises(ray.exceptions.RayError):  # cancelled: it trains on no longer
+        ray.get(next(worker.stream), timeout=30)
+    worker.close()
 
 
 # -- the Ray backend's own parts -----------------------------------------------------------------
@@ -216,6 +268,116 @@ def test_a_cuda_run_asks_the_cluster_for_a_gpu(ray_backend, tmp_path: Path):
         assert reg.list() == []
     finally:
         reg.shutdown()
+
+
+def test_the_playground_plans_for_the_cluster_not_this_server(
+    ray_backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from pages.ui.config_panel import run_plan
+
+    cuda = tiny_config().with_changes(device="cuda")
+    reg = RunRegistry(tmp_path / "store", backend=ray_backend)
+    try:
+        assert ray_backend.devices() == ["cpu"]  # this test cluster has no GPU
+        plan, error = run_plan(cuda, reg)
+        assert plan is None and "cuda" in error
+        monkeypatch.setattr(ray_backend, "capacity", lambda: (1, 2))  # now a node has one
+        assert ray_backend.devices() == ["cuda", "cpu"]
+        plan, error = run_plan(cuda, reg)  # planned here, even though this server has no GPU
+        assert plan is not None and not error
+    finally:
+        reg.shutdown()
+
+
+def test_the_last_batch_is_taken_even_when_training_ends_during_a_wait():
+    outbox = Outbox()
+    assert outbox.take(0) is not None  # nothing yet, but not finished: the task waits on
+    outbox.send([StepLosses((1,), (0.5,))])  # the last batch, then the end, between two takes
+    outbox.finish()
+    last = outbox.take(0)
+    assert last is not None and last.events == [StepLosses((1,), (0.5,))]
+    assert outbox.take(0) is None
+
+
+class StubWorker:
+    """A worker that hands out `batches` (an exception is raised), then waits until killed."""
+
+    threads = 1
+    pid = None
+    exit_code = None
+    detail = ""
+
+    def __init__(self, *batches) -> None:
+        self.batches = list(batches)
+        self.killed = False
+
+    def next_batch(self, timeout: float):
+        if self.batches:
+            batch = self.batches.pop(0)
+            if isinstance(batch, Exception):
+                raise batch
+            return batch
+        if self.killed:
+            raise EOFError
+        time.sleep(0.01)
+        return None
+
+    def is_alive(self) -> bool:
+        return not self.killed
+
+    def kill(self) -> None:
+        self.killed = True
+
+    def send(self, command: tuple) -> None: ...
+    def terminate(self) -> None: ...
+    def join(self, timeout: float) -> None: ...
+    def close(self) -> None: ...
+
+
+class StubBackend:
+    name = "ray"
+
+    def __init__(self, worker: StubWorker | None = None, error: Exception | None = None):
+        self.worker, self.error = worker, error
+
+    def devices(self) -> list[str]:
+        return ["cpu"]
+
+    def plannable(self, cfg):
+        return cfg
+
+    def wait_ready(self, timeout: float | None = None) -> None: ...
+
+    def launch(self, job: Job) -> StubWorker:
+        if self.error is not None:
+            raise self.error
+        return self.worker
+
+
+def test_a_launch_the_cluster_refuses_says_so(tmp_path: Path):
+    reg = RunRegistry(tmp_path, backend=StubBackend(error=ConnectionError("head node is gone")))
+    view = reg.wait(reg.start(tiny_config(), owner="fay"), timeout=10)
+    assert (view.status, view.message) == ("failed", RAY_LAUNCH_FAILED_TEXT)
+    assert view.detail == "head node is gone" and not view.hint  # no out-of-memory guess
+
+
+def test_a_supervisor_that_cannot_follow_its_run_fails_it_and_frees_the_slot(tmp_path: Path):
+    worker = StubWorker([StatusChange("running")], RuntimeError("unreadable parcel"))
+    reg = RunRegistry(tmp_path, max_concurrent=1, backend=StubBackend(worker))
+    view = reg.wait(reg.start(tiny_config(), owner="gus"), timeout=10)
+    assert view.status == "failed" and "unreadable parcel" in view.detail
+    assert worker.killed and not reg.active()
+
+
+def test_stop_does_not_end_a_run_that_already_obeyed(tmp_path: Path):
+    worker = StubWorker([StatusChange("running")], [StatusChange("stopped", "Stopped at step 3.")])
+    reg = RunRegistry(tmp_path, backend=StubBackend(worker))
+    run_id = reg.start(tiny_config(), owner="hal")
+    wait_for(lambda: reg.snapshot(run_id).status == "stopped", timeout=10, what="stopped")
+    reg._force_stop(run_id, worker)  # noqa: SLF001 - its last parcels may still be on their way
+    assert not worker.killed
+    worker.kill()
+    assert reg.wait(run_id, timeout=10).message == "Stopped at step 3."
 
 
 def test_the_backend_follows_the_flag_then_the_environment(monkeypatch: pytest.MonkeyPatch):
