@@ -13,7 +13,6 @@ from core.i18n import _
 from core.urlstate import config_to_query
 from pages.ui import state
 from pages.ui.dashboard.runs_table import run_numbers, status_label
-from pages.ui.figures.curves import METRIC_TITLES, metric_title
 from pages.ui.share import link
 
 CLASS = "class"  # the query key of a class link
@@ -87,12 +86,13 @@ def leaderboard(room: ClassRoom) -> pd.DataFrame:
     reg = state.registry()
     records = {r.run_id: r for r in reg.list()}
     active = set(reg.active())
-    rows = []
+    rows, metric_keys = [], []
     for entry in room.runs:
         record = records.get(entry["run"])
         if record is None:  # deleted by its owner
             continue
         numbers = run_numbers(reg, record, active)
+        metric_keys.append(numbers["metric key"])
         rows.append(
             {
                 "student": display_name(entry["student"]),
@@ -107,9 +107,7 @@ def leaderboard(room: ClassRoom) -> pd.DataFrame:
         )
     frame = pd.DataFrame(rows, columns=["student", "status", "best val", "metric", "parameters",
                                         "time (s)", "started", "run"])  # fmt: skip
-    # "metric" holds the metric's title (Runs table numbers): mean absolute error ranks lowest first.
-    mae = {metric_title("mae"), METRIC_TITLES["mae"], "mae"}
-    lower_better = bool(rows) and rows[0]["metric"] in mae
+    lower_better = bool(metric_keys) and metric_keys[0] == "mae"  # an error ranks lowest first
     return frame.sort_values(
         "best val", ascending=lower_better, na_position="last", ignore_index=True
     )

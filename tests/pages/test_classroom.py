@@ -64,3 +64,40 @@ def test_students_join_by_link_and_appear_on_the_teachers_leaderboard(app: AppTe
     assert board["best val"].iloc[0] > 0 and board["parameters"].iloc[0] > 0
     with pytest.raises(PermissionError):  # seeing a run is not steering it
         state.registry().delete(run_id, owner=teacher.session_state[state.OWNER])
+
+
+def test_an_error_metric_ranks_the_lowest_first_in_any_language(app: AppTest) -> None:
+    """A regression class (mean absolute error) puts the smallest error on top, in Chinese too:
+    the ranking reads the metric's key, not its translated title."""
+    from core.i18n import set_language_source
+    from core.models import MLPConfig
+    from core.optim import OptimConfig
+    from pages.ui import classroom
+
+    run(app)
+    reg = state.registry()
+    good, poor = (
+        reg.start(
+            RunConfig(
+                data=DataConfig(name="sine", n_samples=200),
+                model=MLPConfig(hidden=(16,)),
+                optim=OptimConfig(name="adam", lr=lr),
+                train=TrainConfig(epochs=2),
+            ),
+            owner="student-one-key",
+        )
+        for lr in (1e-2, 1e-6)
+    )
+    for run_id in (good, poor):
+        assert reg.wait(run_id, timeout=120).status == "completed"
+    book = classroom.book()
+    code = book.create("teacher-key-123", "Errors", {})
+    book.join(code, poor, "Bo")
+    book.join(code, good, "Ada")
+    previous = set_language_source(lambda: "zh")
+    try:
+        board = classroom.leaderboard(book.get(code))
+    finally:
+        set_language_source(previous)
+    assert list(board["student"]) == ["Ada", "Bo"]
+    assert board["best val"].iloc[0] < board["best val"].iloc[1]

@@ -62,7 +62,13 @@ def view_numbers(view: RunView | None) -> dict[str, Any]:
     """Best validation metric (shown scale), its name, the run's duration in seconds and its
     parameter count."""
     if view is None:
-        return {"best val": None, "metric": "", "duration": None, "parameters": None}
+        return {
+            "best val": None,
+            "metric": "",
+            "metric key": "",
+            "duration": None,
+            "parameters": None,
+        }
     best = view.best_val_metric()
     name = view.epochs[-1].metric_name if view.epochs else ""
     duration = None
@@ -74,6 +80,7 @@ def view_numbers(view: RunView | None) -> dict[str, Any]:
         # Unrounded: the table shows 4 significant digits, so a tiny error does not read as 0.
         "best val": None if best is None else best * metric_scale(name),
         "metric": metric_title(name) if name else "",
+        "metric key": name,  # "accuracy", "mae"...: for logic; "metric" is the shown title
         "duration": duration,
         "parameters": view.plan.model.total_params if view.plan else None,
     }
