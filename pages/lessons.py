@@ -79,7 +79,7 @@ cell_number = 0
 for cell in lesson.cells:
     if isinstance(cell, RunCell):
         cell_number += 1
-        lessons.run_cell(lesson, cell, cell_number)
+        lessons.run_cell(lesson, cell, cell_number, record)
     else:
         st.markdown(pseudo_marked(cell))
 

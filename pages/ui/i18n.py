@@ -8,6 +8,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core import i18n
 from core.i18n import LANGUAGES, PSEUDO, SOURCE_LANGUAGE
+from pages.ui.state import set_cookie
 
 LANG = "i18n.lang"
 PICKER = "i18n.picker"
@@ -88,11 +89,7 @@ def picker() -> None:
     )
     if lang in LANGUAGES and st.session_state.get(WRITTEN, _cookie_language()) != lang:
         st.session_state[WRITTEN] = lang
-        st.html(
-            f"<script>document.cookie = '{COOKIE}={lang}; path=/; max-age=31536000; "
-            "SameSite=Strict';</script>",
-            unsafe_allow_javascript=True,
-        )
+        set_cookie(COOKIE, lang)
 
 
 def _cookie_language() -> str:

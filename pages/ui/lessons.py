@@ -16,7 +16,7 @@ from core.runs import DEFAULT_ROOT
 from core.urlstate import config_to_query, with_value
 from pages.ui import i18n, state
 from pages.ui.dashboard.charting import chart
-from pages.ui.dashboard.live import live_view
+from pages.ui.dashboard.live import describe, live_view
 from pages.ui.dashboard.runs_table import status_label
 from pages.ui.figures import (
     PREDICTION_FIGURES as KINDS,
@@ -54,12 +54,12 @@ def records() -> dict[str, LessonRecord]:
 
 
 # -- a cell's setup: the one copy the inline controls show and Start trains ----------------------
-def cell_config(lesson: Lesson, cell: RunCell) -> object:
+def cell_config(lesson: Lesson, cell: RunCell, record: LessonRecord) -> object:
     """The cell's config as this learner has changed it (the lesson's own until they do)."""
     configs = st.session_state.setdefault(CELL_CONFIGS, {})
     key = (lesson.slug, cell.name)
     if key not in configs:
-        configs[key] = cell.config(lambda name: latest_run(lesson.slug, name))
+        configs[key] = cell.config(lambda name: latest_run(record, name))
     return configs[key]
 
 
@@ -78,10 +78,10 @@ def _changed(key: str, path: str, owner_cls: type, name: str) -> None:
         errors[(slug, cell)] = str(err)
 
 
-def latest_run(slug: str, cell: str, finished: bool = True) -> str | None:
-    """This learner's latest run of a cell (with weights, when `finished`)."""
+def latest_run(record: LessonRecord, cell: str, finished: bool = True) -> str | None:
+    """The learner's latest run of a cell in `record` (with weights, when `finished`)."""
     reg = state.registry()
-    for run_id in reversed(records().get(slug, LessonRecord()).runs.get(cell, [])):
+    for run_id in reversed(record.runs.get(cell, [])):
         if not finished or reg.store.checkpoint_path(run_id).is_file():
             return run_id
     return None
@@ -90,10 +90,11 @@ def latest_run(slug: str, cell: str, finished: bool = True) -> str | None:
 def start_cell(lesson: Lesson, cell: RunCell) -> None:
     """on_click of a cell's Start: train its setup for this learner and remember the run."""
     errors = st.session_state.setdefault(CELL_ERRORS, {})
+    record = records().get(lesson.slug, LessonRecord())
     try:
-        cfg = cell_config(lesson, cell)
+        cfg = cell_config(lesson, cell, record)
         if cell.needs():  # a fine-tuning cell starts from the latest finished run of another
-            fresh = cell.config(lambda name: latest_run(lesson.slug, name))
+            fresh = cell.config(lambda name: latest_run(record, name))
             cfg = dataclasses.replace(cfg, finetune=fresh.finetune)
         run_id = state.registry().start(cfg, owner=state.owner())
     except LookupError as missing:
@@ -109,17 +110,19 @@ def start_cell(lesson: Lesson, cell: RunCell) -> None:
 
 
 # -- drawing -------------------------------------------------------------------------------------
-def run_cell(lesson: Lesson, cell: RunCell, number: int) -> None:
-    """A live cell: its setup in one line, the controls the lesson opens, Start, the live chart."""
+def run_cell(lesson: Lesson, cell: RunCell, number: int, record: LessonRecord) -> None:
+    """A live cell: its setup in one line, the controls the lesson opens, Start, the live chart.
+
+    `record` is this learner's progress on the lesson, read once for the whole page."""
     with st.container(border=True):
         waiting_for = ""  # the earlier cell whose finished run this one starts from, if none yet
         try:
-            cfg = cell_config(lesson, cell)
+            cfg = cell_config(lesson, cell, record)
         except LookupError as missing:
             waiting_for = str(missing.args[0])
             cfg = cell.config(lambda name: "pending")
         st.markdown(_("**Cell {n}** · `{name}`").format(n=number, name=cell.name))
-        st.caption(describe_setup(cfg))
+        st.caption(describe(cfg))
         if waiting_for:
             st.caption(
                 _("Starts from your finished run of cell “{cell}” above.").format(cell=waiting_for)
@@ -151,7 +154,7 @@ def run_cell(lesson: Lesson, cell: RunCell, number: int) -> None:
         error = st.session_state.get(CELL_ERRORS, {}).get((lesson.slug, cell.name))
         if error:
             st.error(_("**Could not start this cell.** {reason}").format(reason=error))
-        run_id = latest_run(lesson.slug, cell.name, finished=False)
+        run_id = latest_run(record, cell.name, finished=False)
         if run_id is not None:
             view = live_view(run_id)
             if view is not None:
@@ -194,18 +197,6 @@ def run_line(view: RunView) -> str:
     if view.status == "diverged":
         line += " · " + _("the loss became NaN or infinite")
     return line
-
-
-def describe_setup(cfg: object) -> str:
-    """A cell's setup in one line: data, model, optimizer and its key numbers."""
-    return _("{data} · {model} · {optim} lr {lr:g} · batch {batch} · {epochs} epochs").format(
-        data=cfg.data.name,
-        model=cfg.model.kind,
-        optim=cfg.optim.name,
-        lr=cfg.optim.lr,
-        batch=cfg.train.batch_size,
-        epochs=cfg.train.epochs,
-    )
 
 
 def check_panel(lesson: Lesson, record: LessonRecord) -> bool:

@@ -104,10 +104,15 @@ def _owner_cookie() -> str:
 def remember_owner() -> None:
     """Keep the owner key in a cookie of this browser, so a reload or a new tab finds its runs."""
     token = owner()
-    if _owner_cookie() == token:
-        return
+    if _owner_cookie() != token:
+        set_cookie(OWNER_COOKIE, token)
+
+
+def set_cookie(name: str, value: str) -> None:
+    """Write a cookie of this browser for the whole app, kept a year (`value` is app-made text:
+    an owner key or a language code, never what a visitor typed)."""
     st.html(
-        f"<script>document.cookie = '{OWNER_COOKIE}={token}; path=/; "
+        f"<script>document.cookie = '{name}={value}; path=/; "
         f"max-age={COOKIE_DAYS * 86400}; SameSite=Strict';</script>",
         unsafe_allow_javascript=True,
     )

@@ -1,6 +1,10 @@
-"""Tiny, fast configs shared by the engine tests."""
+"""Tiny, fast configs and a polling wait shared by the engine tests."""
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
 
 from core.config import RunConfig
 from core.data.base import DataConfig
@@ -27,3 +31,14 @@ def diverging_config() -> RunConfig:
         optim=OptimConfig(name="sgd", lr=5.0),
         train=TrainConfig(epochs=5, batch_size=16),
     )
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 60.0, what: str = "condition") -> Any:
+    """Poll `predicate` until it returns something truthy (returned) or fail after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -31,7 +31,7 @@ from core.finetune import FinetuneConfig
 from core.plan import plan_run
 from core.runs import RAY_LAUNCH_FAILED_TEXT, RunRegistry
 from core.sweeps import SweepAxis, SweepRunner, sweep_points
-from tests.core.helpers import tiny_config
+from tests.core.helpers import tiny_config, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -57,16 +57,6 @@ def registry(request: pytest.FixtureRequest, tmp_path: Path):
     reg = RunRegistry(tmp_path / "store", max_concurrent=2, backend=backend)
     yield reg
     reg.shutdown()
-
-
-def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def training(registry: RunRegistry, run_id: str, steps: int = 20) -> None:

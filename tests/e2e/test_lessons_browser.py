@@ -23,7 +23,7 @@ def test_a_chinese_lesson_link_trains_a_cell_and_evaluates_the_check(app, visito
     )
     expect(page.get_by_text("训练就是一路往山下走", exact=False)).to_be_visible()
     cell = page.locator(".st-key-lessons-learning-rate-too-low-start")
-    expect(page.get_by_text("moons · mlp · sgd lr 0.001", exact=False).first).to_be_visible()
+    expect(page.get_by_text("moons · mlp · sgd 学习率 0.001", exact=False).first).to_be_visible()
     check = page.get_by_text(re.compile(r"验证准确率 ≥ 0\.95"))
     expect(check).to_contain_text("运行：—")  # nothing measured yet
     cell.locator("button").click()
